@@ -1,0 +1,127 @@
+//! Extractors that authenticate a request and check its role before a handler runs, so
+//! that a route's signature states who may call it.
+
+use crate::domain::account::Role;
+use crate::error::ApiError;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::{http::header, web, FromRequest, HttpRequest};
+use std::future::{ready, Ready};
+
+/// A caller with a valid access token.
+#[derive(Clone, Debug)]
+pub struct AuthUser {
+    pub id: String,
+    pub role: Role,
+}
+
+fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
+    req.app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("application state is missing"))
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+    let state = state(req)?;
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::Unauthorized(
+            "an Authorization: Bearer token is required",
+        ))?
+        .to_str()
+        .map_err(|_| ApiError::Unauthorized("the Authorization header is not valid"))?;
+    let (scheme, token) = value.split_once(' ').ok_or(ApiError::Unauthorized(
+        "the Authorization header is not valid",
+    ))?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthorized(
+            "the Authorization scheme must be Bearer",
+        ));
+    }
+    let claims = state.tokens.verify(token.trim(), state.clock.now())?;
+    Ok(AuthUser {
+        id: claims.sub,
+        role: claims.role,
+    })
+}
+
+impl FromRequest for AuthUser {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+macro_rules! role_extractor {
+    ($(#[$doc:meta])* $name:ident, $($role:pat_param)|+) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug)]
+        pub struct $name(pub AuthUser);
+
+        impl FromRequest for $name {
+            type Error = ApiError;
+            type Future = Ready<Result<Self, ApiError>>;
+
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                ready(authenticate(req).and_then(|user| match user.role {
+                    $($role)|+ => Ok($name(user)),
+                    #[allow(unreachable_patterns)]
+                    _ => Err(ApiError::Forbidden),
+                }))
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// Any signed-in user.
+    AnyUser,
+    Role::Candidate | Role::Proctor | Role::Admin
+);
+role_extractor!(
+    /// An administrator of the program.
+    AdminUser,
+    Role::Admin
+);
+role_extractor!(
+    /// A candidate taking exams.
+    CandidateUser,
+    Role::Candidate
+);
+role_extractor!(
+    /// A proctor watching attempts.
+    ProctorUser,
+    Role::Proctor
+);
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop when the server is
+/// configured to sit behind a load balancer that sets it.
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);
+
+impl FromRequest for ClientAddr {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let trust = state(req)
+            .map(|s| s.settings.trust_forwarded_for)
+            .unwrap_or(false);
+        let forwarded = trust
+            .then(|| {
+                req.headers()
+                    .get("x-forwarded-for")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.split(',').next())
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty())
+            })
+            .flatten();
+        let addr = forwarded
+            .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+            .unwrap_or_else(|| "unknown".into());
+        ready(Ok(ClientAddr(addr)))
+    }
+}

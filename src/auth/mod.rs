@@ -1,0 +1,9 @@
+//! Who is calling: password hashing, access and refresh tokens, and the extractors that
+//! put a role check in front of every route.
+
+pub mod extract;
+pub mod password;
+pub mod refresh;
+pub mod tokens;
+
+pub use extract::{AdminUser, AnyUser, AuthUser, ClientAddr};

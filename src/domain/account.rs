@@ -1,0 +1,254 @@
+//! Account input, parsed once at the edge so that nothing deeper sees an unchecked string.
+
+use crate::error::ApiError;
+use std::fmt;
+
+/// A normalised (trimmed, lower-cased) email address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Email, ApiError> {
+        let email = raw.trim().to_lowercase();
+        let invalid = || ApiError::Validation(format!("{raw:?} is not a valid email address"));
+        if email.len() < 3
+            || email.len() > 254
+            || email.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(invalid());
+        }
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Email(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A display name, as the candidate wants it printed on a certificate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FullName(String);
+
+impl FullName {
+    pub fn parse(raw: &str) -> Result<FullName, ApiError> {
+        let name = raw.trim();
+        let chars = name.chars().count();
+        if chars == 0 || chars > 200 {
+            return Err(ApiError::Validation(
+                "full_name must be 1 to 200 characters".into(),
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(ApiError::Validation(
+                "full_name must not contain control characters".into(),
+            ));
+        }
+        Ok(FullName(name.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password that passed the strength rules. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct Password(String);
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(…)")
+    }
+}
+
+/// Passwords from breach corpora that are long enough to pass the length rule.
+const COMMON_PASSWORDS: &str = include_str!("common_passwords.txt");
+
+/// Longer passwords only slow down hashing; no one types more than this.
+const MAX_PASSWORD_CHARS: usize = 256;
+const MIN_PASSWORD_CHARS: usize = 12;
+
+impl Password {
+    /// Applies the strength rules to a new password.
+    pub fn parse_new(raw: &str, email: &Email) -> Result<Password, ApiError> {
+        let chars = raw.chars().count();
+        if chars < MIN_PASSWORD_CHARS {
+            return Err(ApiError::WeakPassword(format!(
+                "use at least {MIN_PASSWORD_CHARS} characters"
+            )));
+        }
+        if chars > MAX_PASSWORD_CHARS {
+            return Err(ApiError::Validation(format!(
+                "a password has at most {MAX_PASSWORD_CHARS} characters"
+            )));
+        }
+        let lowered = raw.to_lowercase();
+        if is_common(&lowered) {
+            return Err(ApiError::WeakPassword(
+                "this password is in a list of common passwords".into(),
+            ));
+        }
+        let first = lowered.chars().next();
+        if lowered.chars().all(|c| Some(c) == first) {
+            return Err(ApiError::WeakPassword(
+                "a password of one repeated character".into(),
+            ));
+        }
+        if lowered.contains(email.as_str())
+            || lowered == email.as_str().split('@').next().unwrap_or("")
+        {
+            return Err(ApiError::WeakPassword(
+                "the password must not contain the email address".into(),
+            ));
+        }
+        Ok(Password(raw.to_string()))
+    }
+
+    /// A password as typed at login: only its length is bounded.
+    pub fn parse_attempt(raw: &str) -> Result<Password, ApiError> {
+        if raw.is_empty() || raw.chars().count() > MAX_PASSWORD_CHARS {
+            return Err(ApiError::InvalidCredentials);
+        }
+        Ok(Password(raw.to_string()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+fn is_common(lowered: &str) -> bool {
+    COMMON_PASSWORDS
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .any(|l| l == lowered)
+}
+
+/// What a user may do. Partners are not users: they authenticate with API keys.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Candidate,
+    Proctor,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Candidate => "candidate",
+            Role::Proctor => "proctor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Role, ApiError> {
+        match raw {
+            "candidate" => Ok(Role::Candidate),
+            "proctor" => Ok(Role::Proctor),
+            "admin" => Ok(Role::Admin),
+            other => Err(ApiError::Validation(format!(
+                "role {other:?} is not one of candidate, proctor, admin"
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn email() -> Email {
+        Email::parse("ada@example.com").unwrap()
+    }
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "ada@@example.com",
+            "ada@example..com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn short_passwords_are_weak() {
+        assert!(matches!(
+            Password::parse_new("elevenchars", &email()),
+            Err(ApiError::WeakPassword(_))
+        ));
+    }
+
+    #[test]
+    fn common_passwords_are_weak_whatever_their_case() {
+        assert!(matches!(
+            Password::parse_new("Password1234", &email()),
+            Err(ApiError::WeakPassword(_))
+        ));
+        assert!(matches!(
+            Password::parse_new("QWERTYUIOPASDF", &email()),
+            Err(ApiError::WeakPassword(_))
+        ));
+    }
+
+    #[test]
+    fn a_password_of_one_character_or_the_email_is_weak() {
+        assert!(Password::parse_new("aaaaaaaaaaaaaa", &email()).is_err());
+        assert!(Password::parse_new("ada@example.com", &email()).is_err());
+    }
+
+    #[test]
+    fn a_long_unusual_password_is_accepted() {
+        assert!(Password::parse_new("correct horse battery staple", &email()).is_ok());
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug_output() {
+        let p = Password::parse_new("a secret that is long", &email()).unwrap();
+        assert!(!format!("{p:?}").contains("secret"));
+    }
+
+    #[test]
+    fn names_are_bounded_and_printable() {
+        assert!(FullName::parse("  ").is_err());
+        assert!(FullName::parse("Ada\u{0}Lovelace").is_err());
+        assert!(FullName::parse(&"x".repeat(201)).is_err());
+        assert_eq!(
+            FullName::parse(" Ada Lovelace ").unwrap().as_str(),
+            "Ada Lovelace"
+        );
+    }
+}

@@ -1,0 +1,4 @@
+//! Pure domain logic and the newtypes input is parsed into: no SQL, no HTTP.
+
+pub mod account;
+pub mod throttle;

@@ -1,0 +1,219 @@
+//! What a client sees when something goes wrong: RFC 9457 problem+json with a stable `code`.
+//!
+//! Policy: handlers and use-cases return [`ApiError`]. Diesel, pool and blocking-thread
+//! failures convert into it; their detail goes to the log (inside the request's span, so with
+//! its request id) and never to the client, which gets an opaque `internal` or `unavailable`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Every error the API answers with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("validation failed: {0}")]
+    Validation(String),
+    #[error("weak password: {0}")]
+    WeakPassword(String),
+    #[error("email taken")]
+    EmailTaken,
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("too many login attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    #[error("token expired")]
+    TokenExpired,
+    #[error("refresh token reused")]
+    TokenReused,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    /// The database does not answer; the cause is for the log only.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything unexpected; the cause is for the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The problem+json body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable error code.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after_seconds: Option<u64>,
+}
+
+impl ApiError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "validation_failed",
+            ApiError::WeakPassword(_) => "weak_password",
+            ApiError::EmailTaken => "email_taken",
+            ApiError::InvalidCredentials => "invalid_credentials",
+            ApiError::TooManyAttempts { .. } => "too_many_attempts",
+            ApiError::Unauthorized(_) => "unauthorized",
+            ApiError::TokenExpired => "token_expired",
+            ApiError::TokenReused => "token_reused",
+            ApiError::Forbidden => "forbidden",
+            ApiError::NotFound => "not_found",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::Validation(_) => "The request is not valid",
+            ApiError::WeakPassword(_) => "The password is too weak",
+            ApiError::EmailTaken => "An account with this email already exists",
+            ApiError::InvalidCredentials => "Wrong email or password",
+            ApiError::TooManyAttempts { .. } => "Too many failed logins",
+            ApiError::Unauthorized(_) => "Authentication required",
+            ApiError::TokenExpired => "The token has expired",
+            ApiError::TokenReused => "The refresh token was already used",
+            ApiError::Forbidden => "Not allowed for this role",
+            ApiError::NotFound => "Not found",
+            ApiError::PayloadTooLarge => "The request body is too large",
+            ApiError::RateLimited { .. } => "Too many requests",
+            ApiError::Unavailable(_) => "The service is temporarily unavailable",
+            ApiError::Internal(_) => "Internal server error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Validation(d) | ApiError::WeakPassword(d) => d.clone(),
+            ApiError::Unauthorized(d) => (*d).to_string(),
+            ApiError::TooManyAttempts { retry_after_secs } | ApiError::RateLimited { retry_after_secs } => {
+                format!("Try again in {retry_after_secs} seconds.")
+            }
+            ApiError::TokenReused => {
+                "This refresh token was already spent; every session of its family is now signed out."
+                    .into()
+            }
+            // Opaque by design: internals stay in the log.
+            _ => self.title().to_string(),
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::TooManyAttempts { retry_after_secs }
+            | ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+
+    pub fn problem(&self) -> Problem {
+        let code = self.code();
+        Problem {
+            kind: format!("https://invigil.dev/problems/{code}"),
+            title: self.title().into(),
+            status: self.status_code().as_u16(),
+            detail: self.detail(),
+            code: code.into(),
+            retry_after_seconds: self.retry_after(),
+        }
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        ApiError::Internal(cause.to_string())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Validation(_) | ApiError::WeakPassword(_) => StatusCode::BAD_REQUEST,
+            ApiError::EmailTaken => StatusCode::CONFLICT,
+            ApiError::InvalidCredentials
+            | ApiError::Unauthorized(_)
+            | ApiError::TokenExpired
+            | ApiError::TokenReused => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyAttempts { .. } | ApiError::RateLimited { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(cause = %cause, "request failed"),
+            ApiError::Unavailable(cause) => tracing::warn!(cause = %cause, "database unavailable"),
+            _ => {}
+        }
+        let mut resp = HttpResponse::build(self.status_code());
+        resp.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
+        if let Some(secs) = self.retry_after() {
+            resp.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        resp.body(serde_json::to_string(&self.problem()).unwrap_or_default())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &e {
+            Error::NotFound => ApiError::NotFound,
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
+                ApiError::Unavailable(e.to_string())
+            }
+            Error::DatabaseError(_, info) if is_storage_failure(info.message()) => {
+                ApiError::Unavailable(e.to_string())
+            }
+            _ => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// SQLite reports a missing, read-only or failing disk only through its message.
+fn is_storage_failure(message: &str) -> bool {
+    const SIGNS: [&str; 6] = [
+        "unable to open database",
+        "readonly database",
+        "disk I/O error",
+        "database or disk is full",
+        "database is locked",
+        "server closed the connection",
+    ];
+    SIGNS.iter().any(|s| message.contains(s))
+}
+
+impl From<r2d2::Error> for ApiError {
+    fn from(e: r2d2::Error) -> Self {
+        ApiError::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        ApiError::Internal(format!("blocking task failed: {e}"))
+    }
+}
+
+/// Result of a request handler or use-case.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,114 @@
+//! The `invigil` command: the server and its administration tools.
+
+use clap::{Parser, Subcommand};
+use invigil::clock::SystemClock;
+use invigil::config::Settings;
+use invigil::db::Db;
+use invigil::domain::account::{Email, FullName, Password, Role};
+use invigil::startup::Application;
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(
+    name = "invigil",
+    version,
+    about = "Exam delivery and proctoring backend"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (the default).
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account (the first admin, proctors).
+    Create {
+        #[arg(long, value_parser = ["admin", "proctor", "candidate"])]
+        role: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        full_name: String,
+        /// Read the password from the first line of standard input (never from an argument,
+        /// which other users of the machine could see).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("invigil: configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    invigil::telemetry::init(settings.log_json);
+    match run(cli.command.unwrap_or(Command::Serve), settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("invigil: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    match command {
+        Command::Serve => {
+            let bind = settings.bind;
+            let backend = invigil::db::Backend::from_url(&settings.database_url).name();
+            let app = Application::build(settings, Arc::new(SystemClock))?;
+            tracing::info!(%bind, port = app.port(), backend, "invigil serving");
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = Db::connect(&settings.database_url, 1, settings.db_timeout)?;
+            db.migrate()?;
+            println!("migrations applied ({})", db.backend().name());
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    role,
+                    email,
+                    full_name,
+                    password_stdin: _,
+                },
+        } => {
+            let mut line = String::new();
+            std::io::stdin().lock().read_line(&mut line)?;
+            let password_line = line.trim_end_matches(['\r', '\n']);
+            let email = Email::parse(&email)?;
+            let full_name = FullName::parse(&full_name)?;
+            let role = Role::parse(&role)?;
+            let password = Password::parse_new(password_line, &email)?;
+            let db = Db::connect(&settings.database_url, 1, settings.db_timeout)?;
+            db.migrate()?;
+            let now = chrono::Utc::now();
+            let user =
+                invigil::service::accounts::create_user(&db, now, email, full_name, password, role)
+                    .await?;
+            println!("created {} {} ({})", user.role, user.email, user.id);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,43 @@
+//! The whole route tree on one screen. Every route is registered through
+//! `utoipa_actix_web`, so `GET /openapi.json` describes exactly the routes that exist.
+
+pub mod accounts;
+pub mod health;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::health)
+        .service(accounts::register)
+        .service(accounts::login)
+        .service(accounts::refresh)
+        .service(accounts::logout)
+        .service(accounts::me)
+        .service(accounts::create_user);
+}
+
+/// The document's fixed parts; paths and schemas are collected from `configure`.
+pub fn decorate(mut api: OpenApi) -> OpenApi {
+    api.info.title = "invigil".into();
+    api.info.version = env!("CARGO_PKG_VERSION").into();
+    api.info.description = Some("Exam delivery and proctoring: the v1 HTTP API.".into());
+    let components = api.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .bearer_format("JWT")
+                .build(),
+        ),
+    );
+    components.add_security_scheme(
+        "api_key",
+        SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+            utoipa::openapi::security::ApiKeyValue::new("X-Api-Key"),
+        )),
+    );
+    api
+}

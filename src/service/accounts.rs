@@ -1,0 +1,220 @@
+//! Registering, signing in, rotating refresh tokens, signing out.
+
+use crate::auth::{password, refresh};
+use crate::db::{self, throttle, tokens, users, Db, DbConn};
+use crate::domain::account::{Email, FullName, Password, Role};
+use crate::domain::throttle::retry_after;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::views::{TokenPair, UserView};
+use actix_web::web;
+use chrono::{DateTime, Utc};
+
+/// Creates an account with a checked email, name and password.
+pub async fn create_user(
+    db: &Db,
+    now: DateTime<Utc>,
+    email: Email,
+    full_name: FullName,
+    password: Password,
+    role: Role,
+) -> ApiResult<UserView> {
+    let hash = web::block(move || password::hash(&password)).await??;
+    let now = db::to_db_time(now);
+    db.write(move |conn| {
+        let id = db::new_id();
+        users::insert(
+            conn,
+            &users::NewUser {
+                id: &id,
+                email: email.as_str(),
+                full_name: full_name.as_str(),
+                role: role.as_str(),
+                password_hash: &hash,
+                created_at: now,
+            },
+        )?;
+        Ok(UserView {
+            id,
+            email: email.to_string(),
+            full_name: full_name.as_str().to_string(),
+            role: role.as_str().to_string(),
+        })
+    })
+    .await
+}
+
+/// Signs a user in. Every attempt is first recorded as a failure inside the same
+/// transaction that checks the limits, so that parallel guesses cannot all slip under
+/// them; a right password then takes the record back.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: Password,
+    client: String,
+) -> ApiResult<TokenPair> {
+    // Throttle by what was typed, account or not, so the answer reveals nothing.
+    let account = email.trim().to_lowercase();
+    let now = state.clock.now();
+    let (acct, cli) = (account.clone(), client.clone());
+    let user = state
+        .db
+        .write(move |conn| {
+            throttle::lock_account(conn, &acct)?;
+            let counts = throttle::counts(conn, &acct, &cli, now)?;
+            if let Some(retry_after_secs) = retry_after(&counts, now) {
+                return Err(ApiError::TooManyAttempts { retry_after_secs });
+            }
+            throttle::record(conn, &acct, &cli, now)?;
+            Ok(users::find_by_email(conn, &acct)?)
+        })
+        .await?;
+
+    // An unknown account costs the same hashing work as a wrong password.
+    let stored = user
+        .as_ref()
+        .map(|u| u.password_hash.clone())
+        .unwrap_or_else(|| password::dummy_hash().to_string());
+    let matches = web::block(move || password::verify(&stored, &password)).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(ApiError::InvalidCredentials),
+    };
+    let role = Role::parse(&user.role)?;
+    let ttl = state.settings.refresh_token_ttl;
+    let user_id = user.id.clone();
+    let refresh_token = state
+        .db
+        .write(move |conn| {
+            throttle::forgive_pair(conn, &account, &client)?;
+            issue_refresh(conn, &user_id, &db::new_id(), now, ttl)
+        })
+        .await?;
+    token_pair(state, &user.id, role, refresh_token, now)
+}
+
+enum Rotation {
+    Rotated {
+        user_id: String,
+        role: Role,
+        refresh_token: String,
+    },
+    Reused,
+}
+
+/// Spends a refresh token for a new pair. A token presented twice means it was stolen
+/// (or replayed): its whole family is revoked, the thief's copies and the owner's alike.
+pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<TokenPair> {
+    let hash = refresh::hash(presented);
+    let now = state.clock.now();
+    let ttl = state.settings.refresh_token_ttl;
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let row = tokens::find_by_hash(conn, &hash)?
+                .ok_or(ApiError::Unauthorized("the refresh token is not valid"))?;
+            let at = db::to_db_time(now);
+            if row.spent_at.is_some() {
+                tokens::revoke_family(conn, &row.family_id, at)?;
+                return Ok(Rotation::Reused);
+            }
+            if row.revoked_at.is_some() {
+                return Err(ApiError::Unauthorized("the refresh token was revoked"));
+            }
+            if db::from_db_time(row.expires_at) <= now {
+                return Err(ApiError::TokenExpired);
+            }
+            if !tokens::spend(conn, &row.id, at)? {
+                tokens::revoke_family(conn, &row.family_id, at)?;
+                return Ok(Rotation::Reused);
+            }
+            let user = users::find(conn, &row.user_id)?
+                .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+            let role = Role::parse(&user.role)?;
+            let refresh_token = issue_refresh(conn, &user.id, &row.family_id, now, ttl)?;
+            Ok(Rotation::Rotated {
+                user_id: user.id,
+                role,
+                refresh_token,
+            })
+        })
+        .await?;
+    match outcome {
+        Rotation::Rotated {
+            user_id,
+            role,
+            refresh_token,
+        } => token_pair(state, &user_id, role, refresh_token, now),
+        Rotation::Reused => {
+            tracing::warn!("a spent refresh token was presented again; its family is revoked");
+            Err(ApiError::TokenReused)
+        }
+    }
+}
+
+/// Revokes the session the refresh token belongs to, if it is the caller's. Always
+/// succeeds, so that signing out twice is harmless.
+pub async fn logout(state: &AppState, user_id: String, presented: &str) -> ApiResult<()> {
+    let hash = refresh::hash(presented);
+    let at = db::to_db_time(state.clock.now());
+    state
+        .db
+        .write(move |conn| {
+            if let Some(row) = tokens::find_by_hash(conn, &hash)? {
+                if row.user_id == user_id {
+                    tokens::revoke_family(conn, &row.family_id, at)?;
+                }
+            }
+            Ok(())
+        })
+        .await
+}
+
+pub async fn me(state: &AppState, user_id: String) -> ApiResult<UserView> {
+    state
+        .db
+        .read(move |conn| {
+            users::find(conn, &user_id)?
+                .map(UserView::from)
+                .ok_or(ApiError::Unauthorized("the account no longer exists"))
+        })
+        .await
+}
+
+fn issue_refresh(
+    conn: &mut DbConn,
+    user_id: &str,
+    family_id: &str,
+    now: DateTime<Utc>,
+    ttl: std::time::Duration,
+) -> ApiResult<String> {
+    let (token, hash) = refresh::generate();
+    let ttl = chrono::Duration::from_std(ttl).map_err(ApiError::internal)?;
+    tokens::insert(
+        conn,
+        &tokens::NewRefreshToken {
+            id: &db::new_id(),
+            user_id,
+            family_id,
+            token_hash: &hash,
+            issued_at: db::to_db_time(now),
+            expires_at: db::to_db_time(now + ttl),
+        },
+    )?;
+    Ok(token)
+}
+
+fn token_pair(
+    state: &AppState,
+    user_id: &str,
+    role: Role,
+    refresh_token: String,
+    now: DateTime<Utc>,
+) -> ApiResult<TokenPair> {
+    Ok(TokenPair {
+        access_token: state.tokens.issue(user_id, role, now)?,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.ttl_seconds(),
+    })
+}

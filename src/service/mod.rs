@@ -1,0 +1,3 @@
+//! Use-cases: what a request does, independent of how it arrived (HTTP or the CLI).
+
+pub mod accounts;
