@@ -18,17 +18,17 @@ pub fn counts(
     let (pair, pair_last): (i64, Option<NaiveDateTime>) = lf::table
         .filter(lf::account.eq(account))
         .filter(lf::client.eq(client))
-        .filter(lf::failed_at.ge(memory_start))
+        .filter(lf::failed_at.gt(memory_start))
         .select((diesel::dsl::count_star(), diesel::dsl::max(lf::failed_at)))
         .first(conn)?;
     let (account_n, account_oldest): (i64, Option<NaiveDateTime>) = lf::table
         .filter(lf::account.eq(account))
-        .filter(lf::failed_at.ge(window_start))
+        .filter(lf::failed_at.gt(window_start))
         .select((diesel::dsl::count_star(), diesel::dsl::min(lf::failed_at)))
         .first(conn)?;
     let (client_n, client_oldest): (i64, Option<NaiveDateTime>) = lf::table
         .filter(lf::client.eq(client))
-        .filter(lf::failed_at.ge(window_start))
+        .filter(lf::failed_at.gt(window_start))
         .select((diesel::dsl::count_star(), diesel::dsl::min(lf::failed_at)))
         .first(conn)?;
     Ok(FailureCounts {

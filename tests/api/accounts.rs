@@ -1,0 +1,118 @@
+//! `/v1/auth/register`, `/v1/auth/login`, `/v1/me`, `/v1/admin/users`.
+
+use crate::both_backends;
+use invigil::domain::account::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+both_backends! {
+    async fn register_creates_a_candidate_and_never_returns_the_password(app: TestApp) {
+        let resp = app.register("Ada@Example.com", PASSWORD, " Ada Lovelace ").await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let text = resp.text().await.unwrap();
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(body["email"], "ada@example.com");
+        assert_eq!(body["full_name"], "Ada Lovelace");
+        assert_eq!(body["role"], "candidate");
+        assert!(uuid::Uuid::parse_str(body["id"].as_str().unwrap()).is_ok());
+        assert!(!text.contains(PASSWORD) && !text.contains("argon2"));
+    }
+
+    async fn a_second_registration_of_an_email_is_409_whatever_its_case(app: TestApp) {
+        assert_eq!(app.register("ada@example.com", PASSWORD, "Ada").await.status(), StatusCode::CREATED);
+        let resp = app.register("ADA@example.com", "another long passphrase", "Impostor").await;
+        assert_problem(resp, StatusCode::CONFLICT, "email_taken").await;
+    }
+
+    async fn concurrent_registrations_of_one_email_create_one_account(app: TestApp) {
+        let attempts = (0..6).map(|_| app.register("race@example.com", PASSWORD, "Racer"));
+        let statuses: Vec<StatusCode> = futures_util::future::join_all(attempts).await.iter().map(|r| r.status()).collect();
+        assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+        assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT));
+    }
+
+    async fn weak_passwords_are_refused_with_weak_password(app: TestApp) {
+        for weak in ["short", "elevenchars", "Password1234", "qwertyuiopasdf", "aaaaaaaaaaaaaaa", "ada@example.com!"] {
+            let resp = app.register("ada@example.com", weak, "Ada").await;
+            assert_problem(resp, StatusCode::BAD_REQUEST, "weak_password").await;
+        }
+        // Nothing was created along the way.
+        assert_eq!(app.register("ada@example.com", PASSWORD, "Ada").await.status(), StatusCode::CREATED);
+    }
+
+    async fn malformed_input_is_validation_failed(app: TestApp) {
+        let resp = app.register("not-an-email", PASSWORD, "Ada").await;
+        assert_problem(resp, StatusCode::BAD_REQUEST, "validation_failed").await;
+        let resp = app.register("ada@example.com", PASSWORD, "   ").await;
+        assert_problem(resp, StatusCode::BAD_REQUEST, "validation_failed").await;
+        let resp = app.post("/v1/auth/register", None, &json!({"email": "ada@example.com", "password": PASSWORD})).await;
+        assert_problem(resp, StatusCode::BAD_REQUEST, "validation_failed").await;
+    }
+
+    async fn a_client_cannot_choose_its_own_role(app: TestApp) {
+        let body = json!({"email": "eve@example.com", "password": PASSWORD, "full_name": "Eve", "role": "admin"});
+        let problem = assert_problem(app.post("/v1/auth/register", None, &body).await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        assert!(problem["detail"].as_str().unwrap().contains("role"));
+        // And no account was created by the refused request.
+        assert_eq!(app.register("eve@example.com", PASSWORD, "Eve").await.status(), StatusCode::CREATED);
+    }
+
+    async fn login_returns_a_bearer_pair_that_opens_me(app: TestApp) {
+        app.register("ada@example.com", PASSWORD, "Ada Lovelace").await;
+        let resp = app.login("ADA@example.com", PASSWORD).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["token_type"], "Bearer");
+        assert_eq!(body["expires_in"], 900);
+        assert!(body["refresh_token"].as_str().unwrap().len() >= 43);
+        let me = app.get("/v1/me", body["access_token"].as_str()).await;
+        assert_eq!(me.status(), StatusCode::OK);
+        let me: Value = me.json().await.unwrap();
+        assert_eq!(me["email"], "ada@example.com");
+        assert_eq!(me["full_name"], "Ada Lovelace");
+        assert_eq!(me["role"], "candidate");
+        assert_eq!(me.as_object().unwrap().len(), 4, "{me}");
+    }
+
+    async fn unknown_email_and_wrong_password_get_the_same_answer(app: TestApp) {
+        app.register("ada@example.com", PASSWORD, "Ada").await;
+        let wrong = assert_problem(app.login("ada@example.com", "not the password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+        let unknown = assert_problem(app.login("nobody@example.com", "not the password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+        assert_eq!(wrong, unknown);
+    }
+
+    async fn me_without_a_token_is_401(app: TestApp) {
+        assert_problem(app.get("/v1/me", None).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        let resp = app.client.get(format!("{}/v1/me", app.address)).header("authorization", "Basic YWRhOnB3").send().await.unwrap();
+        assert_problem(resp, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    }
+
+    async fn an_admin_creates_proctors_who_can_sign_in(app: TestApp) {
+        let admin = app.user_with_role("root@example.com", Role::Admin).await;
+        let body = json!({"email": "pat@example.com", "password": PASSWORD, "full_name": "Pat Proctor", "role": "proctor"});
+        let resp = app.post("/v1/admin/users", Some(&admin.access), &body).await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let created: Value = resp.json().await.unwrap();
+        assert_eq!(created["role"], "proctor");
+        let proctor = app.tokens("pat@example.com").await;
+        let me: Value = app.get("/v1/me", Some(&proctor.access)).await.json().await.unwrap();
+        assert_eq!(me["role"], "proctor");
+    }
+
+    async fn only_admins_create_users(app: TestApp) {
+        let candidate = app.candidate("cand@example.com").await;
+        let proctor = app.user_with_role("pat@example.com", Role::Proctor).await;
+        let body = json!({"email": "x@example.com", "password": PASSWORD, "full_name": "X", "role": "admin"});
+        assert_problem(app.post("/v1/admin/users", Some(&candidate.access), &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_problem(app.post("/v1/admin/users", Some(&proctor.access), &body).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_problem(app.post("/v1/admin/users", None, &body).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        // None of the refused calls created the account.
+        assert_eq!(app.register("x@example.com", PASSWORD, "X").await.status(), StatusCode::CREATED);
+    }
+
+    async fn an_admin_cannot_create_an_unknown_role(app: TestApp) {
+        let admin = app.user_with_role("root@example.com", Role::Admin).await;
+        let body = json!({"email": "x@example.com", "password": PASSWORD, "full_name": "X", "role": "partner"});
+        assert_problem(app.post("/v1/admin/users", Some(&admin.access), &body).await, StatusCode::BAD_REQUEST, "validation_failed").await;
+    }
+}

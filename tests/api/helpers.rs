@@ -1,0 +1,323 @@
+//! `spawn_app`: the real application on a free port, against a fresh database of its own
+//! (a temporary SQLite file, or a new PostgreSQL database dropped afterwards), with a
+//! clock the test moves by hand.
+
+use actix_web::web;
+use chrono::{DateTime, Utc};
+use diesel::{Connection, PgConnection, RunQueryDsl};
+use invigil::clock::ManualClock;
+use invigil::config::Settings;
+use invigil::domain::account::{Email, FullName, Password, Role};
+use invigil::startup::{Application, ExtraRoutes};
+use invigil::state::AppState;
+use reqwest::{Method, Response, StatusCode};
+use serde_json::{json, Value};
+use std::sync::Arc;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+pub const PASSWORD: &str = "correct horse battery staple";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each listed test body once per backend, as `name::sqlite` and `name::postgres`.
+/// Without `INVIGIL_TEST_DATABASE_URL` the PostgreSQL variant says it was skipped.
+#[macro_export]
+macro_rules! both_backends {
+    ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            async fn run($app: TestApp) $body
+
+            #[actix_web::test]
+            async fn sqlite() {
+                run(TestApp::spawn(Backend::Sqlite).await.expect("sqlite is always available")).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                match TestApp::spawn(Backend::Postgres).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("SKIPPED {}::postgres: INVIGIL_TEST_DATABASE_URL is not set", module_path!()),
+                }
+            }
+        }
+    )*};
+}
+
+/// The database a test owns; dropped with it.
+pub enum TestDb {
+    /// Held only so that the folder lives as long as the test.
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+}
+
+impl TestDb {
+    pub fn create(backend: Backend) -> Option<(TestDb, String)> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                let url = dir.path().join("invigil.db").to_string_lossy().into_owned();
+                Some((TestDb::Sqlite(dir), url))
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("INVIGIL_TEST_DATABASE_URL").ok()?;
+                let name = format!("invigil_test_{}", uuid::Uuid::new_v4().simple());
+                let mut admin =
+                    PgConnection::establish(&admin_url).expect("INVIGIL_TEST_DATABASE_URL answers");
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .expect("create test database");
+                let url = with_database(&admin_url, &name);
+                Some((TestDb::Postgres { admin_url, name }, url))
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut admin) = PgConnection::establish(admin_url) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin);
+            }
+        }
+    }
+}
+
+/// The same server URL with another database name.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    let mut out = format!("{}/{}", &base[..host_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub clock: ManualClock,
+    pub state: web::Data<AppState>,
+    pub backend: Backend,
+    pub database_url: String,
+    // Dropped last: the database outlives the server that uses it.
+    _db: Arc<TestDb>,
+}
+
+pub fn test_settings(database_url: &str) -> Settings {
+    Settings {
+        bind: "127.0.0.1:0".parse().expect("address"),
+        database_url: database_url.to_string(),
+        db_pool_size: 4,
+        workers: 2,
+        jwt_secret: Some(JWT_SECRET.into()),
+        // Tests simulate many client addresses through this header.
+        trust_forwarded_for: true,
+        ..Settings::default()
+    }
+}
+
+pub fn start_instant() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
+        .expect("instant")
+        .to_utc()
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, |_| {}, |_| {}).await
+    }
+
+    /// Spawns with adjusted settings and extra routes mounted beside the API.
+    pub async fn spawn_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Settings),
+        extra: ExtraRoutes,
+    ) -> Option<TestApp> {
+        let (db, url) = TestDb::create(backend)?;
+        let mut settings = test_settings(&url);
+        adjust(&mut settings);
+        Some(Self::start(
+            backend,
+            settings,
+            Arc::new(db),
+            ManualClock::new(start_instant()),
+            extra,
+        ))
+    }
+
+    /// Another instance on the same database (as behind a load balancer), sharing the clock.
+    pub fn second_instance(&self) -> TestApp {
+        let settings = test_settings(&self.database_url);
+        Self::start(
+            self.backend,
+            settings,
+            self._db.clone(),
+            self.clock.clone(),
+            |_| {},
+        )
+    }
+
+    fn start(
+        backend: Backend,
+        settings: Settings,
+        db: Arc<TestDb>,
+        clock: ManualClock,
+        extra: ExtraRoutes,
+    ) -> TestApp {
+        let database_url = settings.database_url.clone();
+        let app = Application::build_with(settings, Arc::new(clock.clone()), extra)
+            .expect("application builds");
+        let port = app.port();
+        let state = app.state();
+        actix_web::rt::spawn(app.run_until_stopped());
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::new(),
+            clock,
+            state,
+            backend,
+            database_url,
+            _db: db,
+        }
+    }
+
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+    ) -> Response {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.address, path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req.send().await.expect("request sent")
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn register(&self, email: &str, password: &str, full_name: &str) -> Response {
+        self.post(
+            "/v1/auth/register",
+            None,
+            &json!({"email": email, "password": password, "full_name": full_name}),
+        )
+        .await
+    }
+
+    pub async fn login_from(&self, email: &str, password: &str, client_addr: &str) -> Response {
+        self.client
+            .post(format!("{}/v1/auth/login", self.address))
+            .header("x-forwarded-for", client_addr)
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.login_from(email, password, "192.0.2.1").await
+    }
+
+    /// Registers a candidate and returns its (access, refresh) tokens.
+    pub async fn candidate(&self, email: &str) -> Tokens {
+        assert_eq!(
+            self.register(email, PASSWORD, "Test Candidate")
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+        self.tokens(email).await
+    }
+
+    /// Creates a user of any role directly (as the CLI does) and signs it in.
+    pub async fn user_with_role(&self, email: &str, role: Role) -> Tokens {
+        let email_parsed = Email::parse(email).expect("email");
+        let password = Password::parse_new(PASSWORD, &email_parsed).expect("password");
+        invigil::service::accounts::create_user(
+            &self.state.db,
+            self.clock.now_utc(),
+            email_parsed,
+            FullName::parse("Staff Member").expect("name"),
+            password,
+            role,
+        )
+        .await
+        .expect("user created");
+        self.tokens(email).await
+    }
+
+    pub async fn tokens(&self, email: &str) -> Tokens {
+        let resp = self.login(email, PASSWORD).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body: Value = resp.json().await.expect("json");
+        Tokens {
+            access: body["access_token"].as_str().expect("access").to_string(),
+            refresh: body["refresh_token"].as_str().expect("refresh").to_string(),
+        }
+    }
+}
+
+pub trait NowUtc {
+    fn now_utc(&self) -> DateTime<Utc>;
+}
+
+impl NowUtc for ManualClock {
+    fn now_utc(&self) -> DateTime<Utc> {
+        invigil::clock::Clock::now(self)
+    }
+}
+
+pub struct Tokens {
+    pub access: String,
+    pub refresh: String,
+}
+
+/// Asserts a problem+json answer with this status and code, and returns its body.
+pub async fn assert_problem(resp: Response, status: StatusCode, code: &str) -> Value {
+    assert_eq!(resp.status(), status, "status");
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap_or("").to_string());
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    let body: Value = resp.json().await.expect("problem body");
+    assert_eq!(body["code"], code, "problem {body}");
+    assert_eq!(body["status"], status.as_u16());
+    assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string());
+    body
+}

@@ -1,0 +1,10 @@
+//! One integration binary, mirroring the URL tree. Every test runs on SQLite and, when
+//! `INVIGIL_TEST_DATABASE_URL` is set, on PostgreSQL too.
+
+mod helpers;
+
+mod accounts;
+mod errors;
+mod operations;
+mod throttling;
+mod tokens;
