@@ -1,6 +1,7 @@
 //! invigil: exam delivery and proctoring.
 
 pub mod auth;
+pub mod bank;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -7,6 +7,7 @@ use invigil::db::Db;
 use invigil::domain::account::{Email, FullName, Password, Role};
 use invigil::startup::Application;
 use std::io::BufRead;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -27,11 +28,27 @@ enum Command {
     Serve,
     /// Apply the database migrations and exit.
     Migrate,
+    /// Check or import a question bank.
+    Bank {
+        #[command(subcommand)]
+        command: BankCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
         command: UserCommand,
     },
+}
+
+#[derive(Subcommand)]
+enum BankCommand {
+    /// Validate a bank without a server: exit 1 listing every error, or 0 with a summary.
+    Check {
+        /// The bank folder (default: INVIGIL_QUESTION_BANK, else ./question-bank).
+        dir: Option<PathBuf>,
+    },
+    /// Validate a bank and import it into the database (new content becomes new versions).
+    Import { dir: Option<PathBuf> },
 }
 
 #[derive(Subcommand)]
@@ -84,6 +101,26 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let db = Db::connect(&settings.database_url, 1, settings.db_timeout)?;
             db.migrate()?;
             println!("migrations applied ({})", db.backend().name());
+        }
+        Command::Bank {
+            command: BankCommand::Check { dir },
+        } => {
+            let dir = dir.unwrap_or(settings.question_bank);
+            let bank = invigil::bank::load_or_explain(&dir)?;
+            print!("{}: valid\n{}", dir.display(), bank.summary());
+        }
+        Command::Bank {
+            command: BankCommand::Import { dir },
+        } => {
+            let dir = dir.unwrap_or(settings.question_bank);
+            let bank = invigil::bank::load_or_explain(&dir)?;
+            let db = Db::connect(&settings.database_url, 1, settings.db_timeout)?;
+            db.migrate()?;
+            let now = chrono::Utc::now();
+            let report = db
+                .write(move |conn| Ok(invigil::db::catalog::import(conn, &bank, now)?))
+                .await?;
+            println!("{}: imported; {report}", dir.display());
         }
         Command::User {
             command:

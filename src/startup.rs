@@ -15,6 +15,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{get, web, App, HttpMessage, HttpResponse, HttpServer, ResponseError};
 use base64::Engine;
+use diesel::Connection;
 use futures_util::FutureExt;
 use rand::RngCore;
 use std::net::TcpListener;
@@ -51,6 +52,7 @@ impl Application {
             settings.db_timeout,
         )?;
         db.migrate()?;
+        import_bank(&settings, &db, clock.now())?;
         let tokens = TokenKeys::new(
             &jwt_secret(&settings, &db)?,
             &settings.jwt_issuer,
@@ -148,6 +150,20 @@ impl Application {
         housekeeping.abort();
         result
     }
+}
+
+/// Loads the configured bank and imports it; an invalid bank stops the start with every
+/// error listed.
+fn import_bank(
+    settings: &Settings,
+    db: &Db,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    let bank = crate::bank::load_or_explain(&settings.question_bank)?;
+    let mut conn = db.writer_blocking().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let report = conn.transaction(|conn| crate::db::catalog::import(conn, &bank, now))?;
+    tracing::info!(bank = %settings.question_bank.display(), %report, "question bank imported");
+    Ok(())
 }
 
 /// The access-token secret: configured, or generated once and shared through the database.

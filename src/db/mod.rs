@@ -4,6 +4,7 @@
 //! are serialised there anyway, and a single writer cannot deadlock on lock upgrades. Every
 //! call runs on the blocking thread pool so that the async workers never wait on a disk.
 
+pub mod catalog;
 pub mod schema;
 pub mod server_settings;
 pub mod throttle;

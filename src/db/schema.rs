@@ -41,10 +41,81 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    certifications (code) {
+        code -> Text,
+        title -> Text,
+        track -> Text,
+        level -> Text,
+        recommended_order -> Integer,
+        validity_months -> Integer,
+        renewal_window_days -> Integer,
+        duration_minutes -> Integer,
+        question_count -> Integer,
+        pass_mark_tenths -> Integer,
+        band_min_tenths -> Integer,
+        band_max_tenths -> Integer,
+        cut_score -> Text,
+        max_attempts_per_year -> Integer,
+        retake_wait_days -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    certification_prerequisites (certification_code, prerequisite_code) {
+        certification_code -> Text,
+        prerequisite_code -> Text,
+    }
+}
+
+diesel::table! {
+    certification_domains (certification_code, name) {
+        certification_code -> Text,
+        name -> Text,
+        position -> Integer,
+        questions -> Integer,
+    }
+}
+
+diesel::table! {
+    questions (id) {
+        id -> Text,
+        certification_code -> Text,
+        current_version -> Integer,
+        active -> Bool,
+    }
+}
+
+diesel::table! {
+    question_versions (question_id, version) {
+        question_id -> Text,
+        version -> Integer,
+        content_hash -> Text,
+        domain -> Text,
+        kind -> Text,
+        stem -> Text,
+        options -> Text,
+        correct -> Text,
+        points -> Integer,
+        difficulty -> Nullable<Double>,
+        explanation -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(certification_domains -> certifications (certification_code));
+diesel::joinable!(questions -> certifications (certification_code));
+diesel::joinable!(question_versions -> questions (question_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
     login_failures,
-    server_settings
+    server_settings,
+    certifications,
+    certification_prerequisites,
+    certification_domains,
+    questions,
+    question_versions,
 );

@@ -1,4 +1,6 @@
 //! Pure domain logic and the newtypes input is parsed into: no SQL, no HTTP.
 
 pub mod account;
+pub mod catalog;
+pub mod kinds;
 pub mod throttle;

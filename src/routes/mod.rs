@@ -2,6 +2,7 @@
 //! `utoipa_actix_web`, so `GET /openapi.json` describes exactly the routes that exist.
 
 pub mod accounts;
+pub mod catalog;
 pub mod health;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -15,7 +16,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::refresh)
         .service(accounts::logout)
         .service(accounts::me)
-        .service(accounts::create_user);
+        .service(accounts::create_user)
+        .service(catalog::list_certifications)
+        .service(catalog::find_certification);
 }
 
 /// The document's fixed parts; paths and schemas are collected from `configure`.

@@ -134,6 +134,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         jwt_secret: Some(JWT_SECRET.into()),
         // Tests simulate many client addresses through this header.
         trust_forwarded_for: true,
+        question_bank: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank"),
         ..Settings::default()
     }
 }

@@ -18,6 +18,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/auth/logout"),
     ("get", "/v1/me"),
     ("post", "/v1/admin/users"),
+    ("get", "/v1/certifications"),
+    ("get", "/v1/certifications/{code}"),
 ];
 
 both_backends! {
@@ -43,7 +45,8 @@ both_backends! {
         assert_eq!(listed, expected);
         // And each route described really answers something other than the router's 404.
         for (method, path) in ROUTES {
-            let resp = app.request(method.to_uppercase().parse().unwrap(), path, None, None).await;
+            let concrete = path.replace("{code}", "MLOA-F");
+            let resp = app.request(method.to_uppercase().parse().unwrap(), &concrete, None, None).await;
             let routed = resp.status() != StatusCode::NOT_FOUND
                 || resp.json::<Value>().await.map(|b| b["detail"] != "Not found").unwrap_or(false);
             assert!(routed, "{method} {path} is not routed");

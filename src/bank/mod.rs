@@ -1,0 +1,158 @@
+//! The question bank: plain TOML under version control, validated whole. A bank with any
+//! error is refused with every error listed as `file:line: what is wrong`.
+
+mod raw;
+mod validate;
+
+use crate::domain::catalog::{CutScore, Level, Percent};
+use crate::domain::kinds::QuestionKind;
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::path::PathBuf;
+
+pub use validate::load;
+
+/// Loads a bank, or explains every error in one message (for the CLI and start-up).
+pub fn load_or_explain(dir: &std::path::Path) -> anyhow::Result<Bank> {
+    load(dir).map_err(|errors| {
+        let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "the question bank {} is invalid ({} errors):\n{}",
+            dir.display(),
+            errors.len(),
+            listed.join("\n")
+        )
+    })
+}
+
+/// The program's pass band, used when a certification names none.
+pub const DEFAULT_PASS_BAND: (Percent, Percent) =
+    (Percent::from_tenths(700), Percent::from_tenths(750));
+
+/// One thing wrong with a bank, where it is.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct BankError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for BankError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.message)
+    }
+}
+
+/// A valid bank.
+#[derive(Clone, Debug)]
+pub struct Bank {
+    pub certifications: Vec<Certification>,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Certification {
+    pub code: String,
+    pub title: String,
+    pub track: String,
+    pub level: Level,
+    pub recommended_order: i32,
+    pub prerequisites: Vec<String>,
+    pub validity_months: i32,
+    pub renewal_window_days: i32,
+    pub duration_minutes: i32,
+    pub question_count: i32,
+    pub pass_mark: Percent,
+    pub pass_band: (Percent, Percent),
+    pub cut_score: CutScore,
+    pub max_attempts_per_year: i32,
+    pub retake_wait_days: i32,
+    pub domains: Vec<Domain>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Domain {
+    pub name: String,
+    /// How many questions each form draws from this domain's pool.
+    pub questions: i32,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Question {
+    pub id: String,
+    pub certification_code: String,
+    pub domain: String,
+    pub kind: QuestionKind,
+    pub stem: String,
+    pub options: Vec<String>,
+    pub correct: Vec<usize>,
+    pub points: i32,
+    pub difficulty: Option<f64>,
+    pub explanation: Option<String>,
+}
+
+impl Question {
+    /// Identifies this exact content: a change to anything a candidate sees or is scored
+    /// on (or to its rating and explanation) makes a new version.
+    pub fn content_hash(&self) -> String {
+        let canonical = serde_json::json!({
+            "certification": self.certification_code,
+            "domain": self.domain,
+            "kind": self.kind.as_str(),
+            "stem": self.stem,
+            "options": self.options,
+            "correct": self.correct,
+            "points": self.points,
+            "difficulty": self.difficulty,
+            "explanation": self.explanation,
+        });
+        hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    }
+}
+
+impl Bank {
+    /// Questions in one domain's pool.
+    pub fn pool<'a>(
+        &'a self,
+        code: &'a str,
+        domain: &'a str,
+    ) -> impl Iterator<Item = &'a Question> + 'a {
+        self.questions
+            .iter()
+            .filter(move |q| q.certification_code == code && q.domain == domain)
+    }
+
+    /// A human summary: certifications, domains and their pool sizes against the draw.
+    pub fn summary(&self) -> String {
+        let mut out = format!(
+            "{} certifications, {} questions\n",
+            self.certifications.len(),
+            self.questions.len()
+        );
+        for c in &self.certifications {
+            out.push_str(&format!(
+                "{} {} ({}, {} questions in {} min, pass mark {}% {})\n",
+                c.code,
+                c.title,
+                c.level.as_str(),
+                c.question_count,
+                c.duration_minutes,
+                c.pass_mark,
+                c.cut_score.as_str()
+            ));
+            for d in &c.domains {
+                let pool = self.pool(&c.code, &d.name).count();
+                let note = if (pool as i32) < 2 * d.questions {
+                    "  (below the expected 2x)"
+                } else {
+                    ""
+                };
+                out.push_str(&format!(
+                    "  {:<48} pool {:>3}, draws {:>2}{note}\n",
+                    d.name, pool, d.questions
+                ));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,137 @@
+//! Item kinds. What a kind means — which keys are valid, how its options are shown, how an
+//! answer scores — lives in one module per kind, so that a new kind (a lab task graded by
+//! declarative checks, an item imported from QTI) is one new module and one enum arm.
+
+mod multiple;
+mod ordering;
+mod single;
+mod true_false;
+
+use serde::{Deserialize, Serialize};
+
+/// The rules one kind of item follows.
+pub trait KindRules: Sync {
+    /// Problems with a question's options and key, as sentences (empty when valid).
+    fn validate(&self, options: &[String], correct: &[usize]) -> Vec<String>;
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionKind {
+    Single,
+    Multiple,
+    TrueFalse,
+    Ordering,
+}
+
+impl QuestionKind {
+    pub const ALL: [QuestionKind; 4] = [
+        QuestionKind::Single,
+        QuestionKind::Multiple,
+        QuestionKind::TrueFalse,
+        QuestionKind::Ordering,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionKind::Single => "single",
+            QuestionKind::Multiple => "multiple",
+            QuestionKind::TrueFalse => "true_false",
+            QuestionKind::Ordering => "ordering",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<QuestionKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+
+    pub fn rules(self) -> &'static dyn KindRules {
+        match self {
+            QuestionKind::Single => &single::Single,
+            QuestionKind::Multiple => &multiple::Multiple,
+            QuestionKind::TrueFalse => &true_false::TrueFalse,
+            QuestionKind::Ordering => &ordering::Ordering,
+        }
+    }
+}
+
+/// Rules every kind shares: indices in range and listed once.
+fn indices_problems(options: &[String], correct: &[usize]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for &i in correct {
+        if i >= options.len() {
+            problems.push(format!(
+                "correct index {i} is out of range (the question has {} options)",
+                options.len()
+            ));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    for &i in correct {
+        if !seen.insert(i) {
+            problems.push(format!("correct index {i} is listed twice"));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("option {i}")).collect()
+    }
+
+    #[test]
+    fn every_kind_round_trips_through_its_name() {
+        for k in QuestionKind::ALL {
+            assert_eq!(QuestionKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(QuestionKind::parse("essay"), None);
+    }
+
+    #[test]
+    fn single_needs_exactly_one_key() {
+        let r = QuestionKind::Single.rules();
+        assert!(r.validate(&opts(4), &[2]).is_empty());
+        assert!(!r.validate(&opts(4), &[0, 1]).is_empty());
+        assert!(!r.validate(&opts(4), &[]).is_empty());
+        assert!(!r.validate(&opts(4), &[4]).is_empty());
+        assert!(!r.validate(&opts(1), &[0]).is_empty());
+    }
+
+    #[test]
+    fn multiple_needs_two_options_and_a_key() {
+        let r = QuestionKind::Multiple.rules();
+        assert!(r.validate(&opts(4), &[0, 3]).is_empty());
+        assert!(r.validate(&opts(4), &[1]).is_empty());
+        assert!(!r.validate(&opts(4), &[]).is_empty());
+        assert!(!r.validate(&opts(1), &[0]).is_empty());
+        assert!(!r.validate(&opts(4), &[1, 1]).is_empty());
+    }
+
+    #[test]
+    fn true_false_has_exactly_true_and_false() {
+        let r = QuestionKind::TrueFalse.rules();
+        let tf = vec!["True".to_string(), "False".to_string()];
+        assert!(r.validate(&tf, &[1]).is_empty());
+        assert!(!r.validate(&tf, &[0, 1]).is_empty());
+        assert!(!r
+            .validate(&["Yes".to_string(), "No".to_string()], &[0])
+            .is_empty());
+        assert!(!r
+            .validate(&["False".to_string(), "True".to_string()], &[0])
+            .is_empty());
+    }
+
+    #[test]
+    fn ordering_lists_every_index_once() {
+        let r = QuestionKind::Ordering.rules();
+        assert!(r.validate(&opts(4), &[2, 0, 3, 1]).is_empty());
+        assert!(!r.validate(&opts(4), &[2, 0, 3]).is_empty());
+        assert!(!r.validate(&opts(4), &[2, 0, 3, 3]).is_empty());
+        assert!(!r.validate(&opts(4), &[2, 0, 3, 4]).is_empty());
+        assert!(!r.validate(&opts(1), &[0]).is_empty());
+    }
+}

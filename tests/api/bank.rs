@@ -1,0 +1,336 @@
+//! The question bank: validation of every rule, import and versioning, and the catalog.
+
+use crate::both_backends;
+use crate::helpers::{assert_problem, NowUtc, TestApp};
+use invigil::bank;
+use invigil::db::catalog;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/banks")
+        .join(name)
+}
+
+fn shipped_bank() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank")
+}
+
+/// Each broken bank, the file and line its error points at, and what the error says.
+const BROKEN: &[(&str, &str, &str)] = &[
+    (
+        "duplicate_id",
+        "T-ONE/questions.toml:29",
+        "duplicate id T-2 (first at",
+    ),
+    (
+        "unknown_domain",
+        "T-ONE/questions.toml:22",
+        "T-3: unknown domain \"Advanced stuff\" for T-ONE",
+    ),
+    (
+        "pool_too_small",
+        "catalog.toml:17",
+        "domain \"Basics\" of T-ONE draws 5 questions but its pool holds only 4",
+    ),
+    (
+        "pass_mark_outside_band",
+        "catalog.toml:12",
+        "pass_mark_percent 76.0 is outside the pass band 70.0–75.0",
+    ),
+    (
+        "single_with_two_keys",
+        "T-ONE/questions.toml:7",
+        "T-1: a single-choice question has exactly one correct option, not 2",
+    ),
+    (
+        "bad_index",
+        "T-ONE/questions.toml:17",
+        "T-2: correct index 7 is out of range (the question has 3 options)",
+    ),
+    (
+        "unknown_prerequisite",
+        "catalog.toml:7",
+        "unknown prerequisite \"T-ZERO\" of T-ONE",
+    ),
+    (
+        "prerequisite_cycle",
+        "catalog.toml:2",
+        "prerequisite cycle: T-ONE → T-TWO → T-ONE",
+    ),
+    ("malformed_toml", "T-ONE/questions.toml:24", "invalid TOML"),
+    (
+        "true_false_options",
+        "T-ONE/questions.toml:26",
+        "T-3: a true_false question's options are exactly [\"True\", \"False\"]",
+    ),
+    (
+        "ordering_incomplete",
+        "T-ONE/questions.toml:34",
+        "T-4: an ordering question's correct order lists every option once",
+    ),
+    (
+        "question_count_mismatch",
+        "catalog.toml:11",
+        "question_count = 3 but the domains draw 2",
+    ),
+    (
+        "unknown_folder",
+        "T-NINE:1",
+        "folder T-NINE names no certification of catalog.toml",
+    ),
+    (
+        "duplicate_option",
+        "T-ONE/questions.toml:6",
+        "T-1: duplicate option \"b\"",
+    ),
+    (
+        "unknown_field",
+        "T-ONE/questions.toml:9",
+        "invalid TOML: unknown field `explenation`",
+    ),
+    (
+        "bad_code",
+        "catalog.toml:2",
+        "code \"t_one\" must match [A-Z0-9-]{2,16}",
+    ),
+    (
+        "angoff_without_difficulty",
+        "T-ONE/questions.toml:21",
+        "T-3: T-ONE uses the angoff cut score, so every question needs a difficulty",
+    ),
+    ("missing_catalog", "catalog.toml:1", "cannot read"),
+];
+
+#[test]
+fn each_broken_bank_fails_with_its_own_file_line_and_message() {
+    for (name, place, message) in BROKEN {
+        let errors = bank::load(&fixture(name)).expect_err(name);
+        let listed: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        let expected = format!("{}: {message}", fixture(name).join(place).display());
+        assert!(
+            listed.iter().any(|e| e.starts_with(&expected)),
+            "{name}: expected {expected:?} in {listed:#?}"
+        );
+    }
+}
+
+#[test]
+fn a_broken_toml_file_does_not_also_report_its_pool_as_short() {
+    let errors = bank::load(&fixture("malformed_toml")).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+}
+
+#[test]
+fn every_error_of_a_bank_is_reported_not_just_the_first() {
+    let errors = bank::load(&fixture("several_errors")).unwrap_err();
+    let listed: Vec<String> = errors.iter().map(|e| e.message.clone()).collect();
+    assert!(
+        listed
+            .iter()
+            .any(|e| e.contains("pass_mark_percent 80.0 is outside")),
+        "{listed:?}"
+    );
+    assert!(
+        listed
+            .iter()
+            .any(|e| e.contains("exactly one correct option")),
+        "{listed:?}"
+    );
+    assert!(
+        listed.iter().any(|e| e.contains("duplicate id T-1")),
+        "{listed:?}"
+    );
+}
+
+#[test]
+fn the_valid_fixture_loads() {
+    let bank = bank::load(&fixture("valid")).unwrap();
+    assert_eq!(bank.certifications.len(), 1);
+    assert_eq!(bank.questions.len(), 4);
+}
+
+#[test]
+fn the_shipped_bank_passes_bank_check_and_prints_its_pools() {
+    let out = Command::new(env!("CARGO_BIN_EXE_invigil"))
+        .args(["bank", "check"])
+        .arg(shipped_bank())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(printed.contains("4 certifications"));
+    for code in ["MLOA-F", "MLOA-P", "MLOA-AA", "MLOA-AG"] {
+        assert!(printed.contains(code));
+    }
+    assert!(printed.contains("pool  18, draws  8"));
+    assert!(!printed.contains("below the expected"), "{printed}");
+}
+
+#[test]
+fn bank_check_exits_1_listing_the_errors() {
+    let out = Command::new(env!("CARGO_BIN_EXE_invigil"))
+        .args(["bank", "check"])
+        .arg(fixture("several_errors"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("3 errors"), "{err}");
+    assert!(
+        err.contains("catalog.toml:12: pass_mark_percent 80.0"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_shipped_bank_meets_the_program() {
+    let bank = bank::load(&shipped_bank()).unwrap();
+    let marks: Vec<(String, i64, &str)> = bank
+        .certifications
+        .iter()
+        .map(|c| (c.code.clone(), c.pass_mark.tenths(), c.cut_score.as_str()))
+        .collect();
+    assert_eq!(
+        marks,
+        [
+            ("MLOA-F".into(), 700, "fixed"),
+            ("MLOA-P".into(), 720, "fixed"),
+            ("MLOA-AA".into(), 720, "angoff"),
+            ("MLOA-AG".into(), 750, "fixed")
+        ]
+    );
+    for c in &bank.certifications {
+        assert!((3..=5).contains(&c.domains.len()), "{}", c.code);
+        for d in &c.domains {
+            assert!(
+                bank.pool(&c.code, &d.name).count() as i32 >= 2 * d.questions,
+                "{} {}",
+                c.code,
+                d.name
+            );
+        }
+        let pool: Vec<_> = bank
+            .questions
+            .iter()
+            .filter(|q| q.certification_code == c.code)
+            .collect();
+        assert!(
+            pool.iter()
+                .all(|q| q.explanation.is_some() && q.difficulty.is_some()),
+            "{}",
+            c.code
+        );
+        for kind in invigil::domain::kinds::QuestionKind::ALL {
+            assert!(
+                pool.iter().any(|q| q.kind == kind),
+                "{} has no {kind:?}",
+                c.code
+            );
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_server_refuses_to_start_on_an_invalid_bank() {
+    let (_db, url) = crate::helpers::TestDb::create(crate::helpers::Backend::Sqlite).unwrap();
+    let mut settings = crate::helpers::test_settings(&url);
+    settings.question_bank = fixture("several_errors");
+    let err = invigil::startup::Application::build(
+        settings,
+        std::sync::Arc::new(invigil::clock::SystemClock),
+    )
+    .err()
+    .expect("start refused");
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("3 errors") && text.contains("duplicate id T-1"),
+        "{text}"
+    );
+}
+
+async fn import(app: &TestApp, bank: bank::Bank) -> catalog::ImportReport {
+    let now = app.clock.now_utc();
+    app.state
+        .db
+        .write(move |conn| Ok(catalog::import(conn, &bank, now)?))
+        .await
+        .unwrap()
+}
+
+both_backends! {
+    async fn re_importing_an_unchanged_bank_changes_nothing(app: TestApp) {
+        let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
+        assert_eq!(report.added + report.changed + report.retired, 0, "{report}");
+        assert_eq!(report.unchanged, 336);
+        let versions = app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap();
+        assert_eq!(versions, 1);
+    }
+
+    async fn a_changed_question_becomes_a_new_version_and_the_old_one_stays(app: TestApp) {
+        let mut changed = bank::load(&shipped_bank()).unwrap();
+        let q = changed.questions.iter_mut().find(|q| q.id == "F-PIPE-001").unwrap();
+        q.stem.push_str(" (revised)");
+        let report = import(&app, changed).await;
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 1, 335, 0));
+        assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 2);
+        // Reverting points back at the first version without writing a third.
+        let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
+        assert_eq!(report.changed, 1);
+        assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 2);
+    }
+
+    async fn a_question_removed_from_the_bank_is_retired_not_deleted(app: TestApp) {
+        let mut smaller = bank::load(&shipped_bank()).unwrap();
+        smaller.questions.retain(|q| q.id != "F-PIPE-001");
+        let report = import(&app, smaller).await;
+        assert_eq!(report.retired, 1);
+        assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 1);
+    }
+
+    async fn the_catalog_lists_the_program_in_order(app: TestApp) {
+        let resp = app.get("/v1/certifications", None).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let text = resp.text().await.unwrap();
+        let list: Vec<Value> = serde_json::from_str(&text).unwrap();
+        let codes: Vec<&str> = list.iter().map(|c| c["code"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["MLOA-F", "MLOA-P", "MLOA-AA", "MLOA-AG"]);
+        // The catalog never carries questions, keys or explanations.
+        for leak in ["stem", "correct", "explanation", "difficulty"] {
+            assert!(!text.contains(leak), "{leak} in the catalog");
+        }
+    }
+
+    async fn one_certification_answers_per_the_contract(app: TestApp) {
+        let c: Value = app.get("/v1/certifications/MLOA-P", None).await.json().await.unwrap();
+        assert_eq!(c["title"], "Certified MLOps Architect – Professional");
+        assert_eq!(c["track"], "Engineering");
+        assert_eq!(c["level"], "professional");
+        assert_eq!(c["recommended_order"], 2);
+        assert_eq!(c["prerequisites"], serde_json::json!(["MLOA-F"]));
+        assert_eq!(c["validity_months"], 24);
+        assert_eq!(c["renewal_window_days"], 180);
+        let exam = &c["exam"];
+        assert_eq!(exam["duration_minutes"], 90);
+        assert_eq!(exam["question_count"], 40);
+        assert_eq!(exam["pass_mark_percent"], 72.0);
+        assert_eq!(exam["pass_band"], serde_json::json!({"min_percent": 70.0, "max_percent": 75.0}));
+        assert_eq!(exam["max_attempts_per_year"], 3);
+        assert_eq!(exam["retake_wait_days"], 14);
+        let domains = c["domains"].as_array().unwrap();
+        assert_eq!(domains.len(), 5);
+        assert_eq!(domains.iter().map(|d| d["questions"].as_i64().unwrap()).sum::<i64>(), 40);
+        assert_eq!(domains[0]["name"], "Kubernetes for ML workloads");
+    }
+
+    async fn an_unknown_certification_is_404(app: TestApp) {
+        assert_problem(app.get("/v1/certifications/NOPE", None).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+}
