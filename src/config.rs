@@ -36,6 +36,8 @@ pub struct Settings {
     pub answer_grace: Duration,
     /// `INVIGIL_LOG_FORMAT`: `text` (default) or `json`.
     pub log_json: bool,
+    /// `INVIGIL_SWEEP_INTERVAL_MS`: how often each instance finalises expired attempts.
+    pub sweep_interval: Duration,
 }
 
 /// The audience every access token is issued for and checked against.
@@ -57,6 +59,7 @@ impl Default for Settings {
             question_bank: PathBuf::from("question-bank"),
             answer_grace: Duration::from_secs(15),
             log_json: false,
+            sweep_interval: Duration::from_secs(5),
         }
     }
 }
@@ -120,6 +123,10 @@ impl Settings {
         if let Some(v) = get("INVIGIL_ANSWER_GRACE_SECONDS") {
             s.answer_grace =
                 Duration::from_secs(parse_num("INVIGIL_ANSWER_GRACE_SECONDS", &v, 0, 600)?);
+        }
+        if let Some(v) = get("INVIGIL_SWEEP_INTERVAL_MS") {
+            s.sweep_interval =
+                Duration::from_millis(parse_num("INVIGIL_SWEEP_INTERVAL_MS", &v, 10, 3_600_000)?);
         }
         if let Some(v) = get("INVIGIL_LOG_FORMAT") {
             s.log_json = match v.as_str() {

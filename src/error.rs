@@ -37,6 +37,19 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    #[error("an attempt is already in progress")]
+    AttemptInProgress,
+    #[error("attempt limit reached")]
+    AttemptLimitReached { retry_after_secs: u64 },
+    #[error("retake wait")]
+    RetakeWait {
+        retry_after_secs: u64,
+        retry_at: chrono::DateTime<chrono::Utc>,
+    },
+    #[error("attempt closed")]
+    AttemptClosed,
+    #[error("invalid answer: {0}")]
+    InvalidAnswer(String),
     /// The database does not answer; the cause is for the log only.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -57,6 +70,9 @@ pub struct Problem {
     pub code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after_seconds: Option<u64>,
+    /// When the request may be made again (RFC 3339), for waits measured in days.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_at: Option<String>,
 }
 
 impl ApiError {
@@ -74,6 +90,11 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::AttemptInProgress => "attempt_in_progress",
+            ApiError::AttemptLimitReached { .. } => "attempt_limit_reached",
+            ApiError::RetakeWait { .. } => "retake_wait",
+            ApiError::AttemptClosed => "attempt_closed",
+            ApiError::InvalidAnswer(_) => "invalid_answer",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -93,6 +114,11 @@ impl ApiError {
             ApiError::NotFound => "Not found",
             ApiError::PayloadTooLarge => "The request body is too large",
             ApiError::RateLimited { .. } => "Too many requests",
+            ApiError::AttemptInProgress => "An attempt is in progress",
+            ApiError::AttemptLimitReached { .. } => "The yearly attempt limit is reached",
+            ApiError::RetakeWait { .. } => "A retake must wait",
+            ApiError::AttemptClosed => "The attempt is closed",
+            ApiError::InvalidAnswer(_) => "The answer is not valid for this question",
             ApiError::Unavailable(_) => "The service is temporarily unavailable",
             ApiError::Internal(_) => "Internal server error",
         }
@@ -100,7 +126,17 @@ impl ApiError {
 
     fn detail(&self) -> String {
         match self {
-            ApiError::Validation(d) | ApiError::WeakPassword(d) => d.clone(),
+            ApiError::Validation(d) | ApiError::WeakPassword(d) | ApiError::InvalidAnswer(d) => d.clone(),
+            ApiError::AttemptInProgress => "Finish or submit the attempt that is open before starting another.".into(),
+            ApiError::AttemptClosed => {
+                "The attempt no longer accepts answers: it was submitted, ended, paused, or its time ran out.".into()
+            }
+            ApiError::AttemptLimitReached { retry_after_secs } => {
+                format!("The maximum number of attempts in 365 days is reached; the next is possible in {retry_after_secs} seconds.")
+            }
+            ApiError::RetakeWait { retry_at, .. } => {
+                format!("After an unsuccessful attempt a retake is possible from {}.", crate::views::instant(retry_at))
+            }
             ApiError::Unauthorized(d) => (*d).to_string(),
             ApiError::TooManyAttempts { retry_after_secs } | ApiError::RateLimited { retry_after_secs } => {
                 format!("Try again in {retry_after_secs} seconds.")
@@ -117,7 +153,11 @@ impl ApiError {
     fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::TooManyAttempts { retry_after_secs }
-            | ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            | ApiError::RateLimited { retry_after_secs }
+            | ApiError::AttemptLimitReached { retry_after_secs }
+            | ApiError::RetakeWait {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -131,6 +171,10 @@ impl ApiError {
             detail: self.detail(),
             code: code.into(),
             retry_after_seconds: self.retry_after(),
+            retry_at: match self {
+                ApiError::RetakeWait { retry_at, .. } => Some(crate::views::instant(retry_at)),
+                _ => None,
+            },
         }
     }
 
@@ -142,15 +186,20 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Validation(_) | ApiError::WeakPassword(_) => StatusCode::BAD_REQUEST,
-            ApiError::EmailTaken => StatusCode::CONFLICT,
+            ApiError::Validation(_) | ApiError::WeakPassword(_) | ApiError::InvalidAnswer(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::EmailTaken | ApiError::AttemptInProgress | ApiError::AttemptClosed => {
+                StatusCode::CONFLICT
+            }
             ApiError::InvalidCredentials
             | ApiError::Unauthorized(_)
             | ApiError::TokenExpired
             | ApiError::TokenReused => StatusCode::UNAUTHORIZED,
-            ApiError::TooManyAttempts { .. } | ApiError::RateLimited { .. } => {
-                StatusCode::TOO_MANY_REQUESTS
-            }
+            ApiError::TooManyAttempts { .. }
+            | ApiError::RateLimited { .. }
+            | ApiError::AttemptLimitReached { .. }
+            | ApiError::RetakeWait { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -1,14 +1,16 @@
 //! Periodic work every instance does; each task is safe to run in several instances at once.
 
 use crate::db::throttle;
+use crate::service::attempts;
 use crate::state::AppState;
 use actix_web::web;
 use std::time::Duration;
 
-const PERIOD: Duration = Duration::from_secs(600);
+const PRUNE_PERIOD: Duration = Duration::from_secs(600);
 
 pub async fn run(state: web::Data<AppState>) {
-    let mut tick = actix_web::rt::time::interval(PERIOD);
+    let sweeper = actix_web::rt::spawn(sweep_forever(state.clone()));
+    let mut tick = actix_web::rt::time::interval(PRUNE_PERIOD);
     loop {
         tick.tick().await;
         let now = state.clock.now();
@@ -20,6 +22,22 @@ pub async fn run(state: web::Data<AppState>) {
             Ok(n) if n > 0 => tracing::debug!(pruned = n, "old login failures forgotten"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+        }
+        if sweeper.is_finished() {
+            break;
+        }
+    }
+}
+
+/// Finalises attempts whose time ran out, without waiting for their candidates.
+async fn sweep_forever(state: web::Data<AppState>) {
+    let mut tick = actix_web::rt::time::interval(state.settings.sweep_interval);
+    loop {
+        tick.tick().await;
+        match attempts::sweep(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(finalised = n, "expired attempts finalised"),
+            Err(e) => tracing::warn!(error = %e, "sweep failed"),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! are serialised there anyway, and a single writer cannot deadlock on lock upgrades. Every
 //! call runs on the blocking thread pool so that the async workers never wait on a disk.
 
+pub mod attempts;
 pub mod catalog;
 pub mod schema;
 pub mod server_settings;
@@ -170,7 +171,7 @@ impl Db {
         let pool = self.write.clone();
         actix_web::web::block(move || {
             let mut conn = pool.get()?;
-            (*conn).transaction(f)
+            write_transaction(&mut conn, f)
         })
         .await?
     }
@@ -210,6 +211,37 @@ impl Db {
             Ok(())
         })
         .await
+    }
+}
+
+/// A write transaction. SQLite's starts with `BEGIN IMMEDIATE`: a deferred one that reads
+/// and then writes fails with "database is locked", without waiting, when another
+/// process (a second instance, a CLI import) is writing the same file.
+pub fn write_transaction<T, F>(conn: &mut DbConn, f: F) -> ApiResult<T>
+where
+    F: FnOnce(&mut DbConn) -> ApiResult<T>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Manager = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Sqlite(sqlite) => {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?
+        }
+        DbConn::Pg(_) => Manager::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => match Manager::commit_transaction(conn) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = Manager::rollback_transaction(conn);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            // The error that caused the rollback is the one worth reporting.
+            let _ = Manager::rollback_transaction(conn);
+            Err(e)
+        }
     }
 }
 

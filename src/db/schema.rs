@@ -104,10 +104,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attempts (id) {
+        id -> Text,
+        user_id -> Text,
+        certification_code -> Text,
+        status -> Text,
+        seed -> Text,
+        started_at -> Timestamp,
+        deadline -> Timestamp,
+        pass_mark_tenths -> Integer,
+        closed_at -> Nullable<Timestamp>,
+        last_saved_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    attempt_questions (attempt_id, position) {
+        attempt_id -> Text,
+        position -> Integer,
+        public_id -> Text,
+        question_id -> Text,
+        version -> Integer,
+        domain -> Text,
+        option_order -> Text,
+        option_ids -> Text,
+    }
+}
+
+diesel::table! {
+    answers (attempt_id, position) {
+        attempt_id -> Text,
+        position -> Integer,
+        selected -> Text,
+        revision -> Integer,
+        saved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    results (attempt_id) {
+        attempt_id -> Text,
+        points_awarded -> Integer,
+        points_possible -> Integer,
+        score_tenths -> Integer,
+        pass_mark_tenths -> Integer,
+        passed -> Bool,
+        domains -> Text,
+        closed_reason -> Text,
+        submitted_at -> Timestamp,
+        scored_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(certification_domains -> certifications (certification_code));
 diesel::joinable!(questions -> certifications (certification_code));
 diesel::joinable!(question_versions -> questions (question_id));
+diesel::joinable!(attempts -> users (user_id));
+diesel::joinable!(attempts -> certifications (certification_code));
+diesel::joinable!(attempt_questions -> attempts (attempt_id));
+diesel::joinable!(results -> attempts (attempt_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -118,4 +175,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     certification_domains,
     questions,
     question_versions,
+    attempts,
+    attempt_questions,
+    answers,
+    results,
 );

@@ -2,5 +2,7 @@
 
 pub mod account;
 pub mod catalog;
+pub mod form;
 pub mod kinds;
+pub mod scoring;
 pub mod throttle;

@@ -2,6 +2,7 @@
 //! `utoipa_actix_web`, so `GET /openapi.json` describes exactly the routes that exist.
 
 pub mod accounts;
+pub mod attempts;
 pub mod catalog;
 pub mod health;
 
@@ -18,7 +19,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::me)
         .service(accounts::create_user)
         .service(catalog::list_certifications)
-        .service(catalog::find_certification);
+        .service(catalog::find_certification)
+        .service(attempts::start_attempt)
+        .service(attempts::get_attempt)
+        .service(attempts::save_answer)
+        .service(attempts::submit_attempt)
+        .service(attempts::get_result)
+        .service(attempts::list_my_attempts);
 }
 
 /// The document's fixed parts; paths and schemas are collected from `configure`.

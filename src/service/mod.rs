@@ -1,3 +1,4 @@
 //! Use-cases: what a request does, independent of how it arrived (HTTP or the CLI).
 
 pub mod accounts;
+pub mod attempts;

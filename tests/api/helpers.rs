@@ -135,6 +135,7 @@ pub fn test_settings(database_url: &str) -> Settings {
         // Tests simulate many client addresses through this header.
         trust_forwarded_for: true,
         question_bank: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank"),
+        sweep_interval: std::time::Duration::from_millis(200),
         ..Settings::default()
     }
 }
@@ -321,4 +322,129 @@ pub async fn assert_problem(resp: Response, status: StatusCode, code: &str) -> V
     assert_eq!(body["status"], status.as_u16());
     assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string());
     body
+}
+
+/// The right answer to every question of an attempt, as option ids in the candidate's
+/// view, read from the database the way the scorer does.
+pub async fn answer_key(app: &TestApp, attempt_id: &str) -> Vec<(String, Vec<String>, String)> {
+    let id = attempt_id.to_string();
+    app.state
+        .db
+        .read(move |conn| {
+            let form = invigil::db::attempts::form(conn, &id)?;
+            Ok(form
+                .into_iter()
+                .map(|(q, v)| {
+                    let ids: Vec<String> = serde_json::from_str(&q.option_ids).unwrap();
+                    let order: Vec<usize> = serde_json::from_str(&q.option_order).unwrap();
+                    let correct: Vec<usize> = serde_json::from_str(&v.correct).unwrap();
+                    let key = correct
+                        .iter()
+                        .map(|c| ids[order.iter().position(|o| o == c).unwrap()].clone())
+                        .collect();
+                    (q.public_id, key, v.kind)
+                })
+                .collect())
+        })
+        .await
+        .unwrap()
+}
+
+impl TestApp {
+    pub async fn put(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::PUT, path, token, Some(body)).await
+    }
+
+    /// Starts an attempt and returns its body.
+    pub async fn start_attempt(&self, token: &str, code: &str) -> Value {
+        let resp = self
+            .post(
+                &format!("/v1/certifications/{code}/attempts"),
+                Some(token),
+                &json!({}),
+            )
+            .await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        resp.json().await.expect("attempt")
+    }
+
+    /// Answers `right` questions correctly and the others wrongly; returns every response body.
+    pub async fn answer(&self, token: &str, attempt_id: &str, right: usize) -> Vec<Value> {
+        let mut bodies = Vec::new();
+        for (i, (qid, key, kind)) in answer_key(self, attempt_id).await.into_iter().enumerate() {
+            let selected = if i < right {
+                key
+            } else {
+                wrong(&key, kind.as_str(), self, attempt_id, &qid).await
+            };
+            let resp = self
+                .put(
+                    &format!("/v1/attempts/{attempt_id}/answers/{qid}"),
+                    Some(token),
+                    &json!({ "selected": selected }),
+                )
+                .await;
+            assert_eq!(resp.status(), StatusCode::OK);
+            bodies.push(resp.json().await.expect("answer"));
+        }
+        bodies
+    }
+}
+
+/// A wrong answer of the right shape.
+async fn wrong(
+    key: &[String],
+    kind: &str,
+    app: &TestApp,
+    attempt_id: &str,
+    qid: &str,
+) -> Vec<String> {
+    let attempt: Value = app.state_attempt(attempt_id).await;
+    let options: Vec<String> = attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["id"] == qid)
+        .unwrap()["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    match kind {
+        "ordering" => {
+            let mut reversed = key.to_vec();
+            reversed.reverse();
+            reversed
+        }
+        "multiple" if key.len() >= 2 => key[1..].to_vec(),
+        "multiple" => options
+            .into_iter()
+            .filter(|o| !key.contains(o))
+            .take(1)
+            .chain(key.iter().cloned())
+            .collect(),
+        _ => options
+            .into_iter()
+            .filter(|o| !key.contains(o))
+            .take(1)
+            .collect(),
+    }
+}
+
+impl TestApp {
+    /// The attempt as its candidate sees it, read through the service (no token needed).
+    async fn state_attempt(&self, attempt_id: &str) -> Value {
+        let id = attempt_id.to_string();
+        let user = self
+            .state
+            .db
+            .read(move |conn| Ok(invigil::db::attempts::find(conn, &id)?.unwrap().user_id))
+            .await
+            .unwrap();
+        let view = invigil::service::attempts::get(&self.state, user, attempt_id.to_string())
+            .await
+            .unwrap();
+        serde_json::to_value(view).unwrap()
+    }
 }

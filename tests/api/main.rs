@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod attempts;
 mod bank;
 mod errors;
 mod operations;

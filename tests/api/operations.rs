@@ -20,6 +20,12 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/admin/users"),
     ("get", "/v1/certifications"),
     ("get", "/v1/certifications/{code}"),
+    ("post", "/v1/certifications/{code}/attempts"),
+    ("get", "/v1/attempts/{id}"),
+    ("put", "/v1/attempts/{id}/answers/{question_id}"),
+    ("post", "/v1/attempts/{id}/submit"),
+    ("get", "/v1/attempts/{id}/result"),
+    ("get", "/v1/me/attempts"),
 ];
 
 both_backends! {
@@ -45,7 +51,7 @@ both_backends! {
         assert_eq!(listed, expected);
         // And each route described really answers something other than the router's 404.
         for (method, path) in ROUTES {
-            let concrete = path.replace("{code}", "MLOA-F");
+            let concrete = path.replace("{code}", "MLOA-F").replace("{id}", "x").replace("{question_id}", "y");
             let resp = app.request(method.to_uppercase().parse().unwrap(), &concrete, None, None).await;
             let routed = resp.status() != StatusCode::NOT_FOUND
                 || resp.json::<Value>().await.map(|b| b["detail"] != "Not found").unwrap_or(false);

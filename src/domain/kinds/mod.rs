@@ -13,6 +13,18 @@ use serde::{Deserialize, Serialize};
 pub trait KindRules: Sync {
     /// Problems with a question's options and key, as sentences (empty when valid).
     fn validate(&self, options: &[String], correct: &[usize]) -> Vec<String>;
+
+    /// Whether the candidate sees the options in a random order.
+    fn shuffles_options(&self) -> bool {
+        true
+    }
+
+    /// Whether `selected` (original indices, each in range and listed once) is an answer
+    /// of this kind's shape; `Err` says why not.
+    fn accepts(&self, option_count: usize, selected: &[usize]) -> Result<(), String>;
+
+    /// Whether the answer earns the question's points: all or nothing.
+    fn is_right(&self, correct: &[usize], selected: &[usize]) -> bool;
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
@@ -75,12 +87,55 @@ fn indices_problems(options: &[String], correct: &[usize]) -> Vec<String> {
     problems
 }
 
+/// Same options chosen, in any order.
+fn same_set(a: &[usize], b: &[usize]) -> bool {
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort_unstable();
+    b.sort_unstable();
+    a == b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn opts(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("option {i}")).collect()
+    }
+
+    #[test]
+    fn single_and_true_false_score_only_the_key() {
+        for kind in [QuestionKind::Single, QuestionKind::TrueFalse] {
+            let r = kind.rules();
+            assert!(r.is_right(&[1], &[1]));
+            assert!(!r.is_right(&[1], &[0]));
+            assert!(!r.is_right(&[1], &[]));
+            assert!(r.accepts(2, &[1]).is_ok());
+            assert!(r.accepts(2, &[]).is_ok());
+            assert!(r.accepts(2, &[0, 1]).is_err());
+        }
+        assert!(!QuestionKind::TrueFalse.rules().shuffles_options());
+        assert!(QuestionKind::Single.rules().shuffles_options());
+    }
+
+    #[test]
+    fn multiple_scores_only_the_exact_set() {
+        let r = QuestionKind::Multiple.rules();
+        assert!(r.is_right(&[0, 2], &[2, 0]));
+        assert!(!r.is_right(&[0, 2], &[0]));
+        assert!(!r.is_right(&[0, 2], &[0, 1, 2]));
+        assert!(r.accepts(4, &[0, 1, 2, 3]).is_ok());
+        assert!(r.accepts(4, &[]).is_ok());
+    }
+
+    #[test]
+    fn ordering_scores_only_the_exact_order_and_needs_every_option() {
+        let r = QuestionKind::Ordering.rules();
+        assert!(r.is_right(&[2, 0, 1], &[2, 0, 1]));
+        assert!(!r.is_right(&[2, 0, 1], &[2, 1, 0]));
+        assert!(r.accepts(3, &[1, 2, 0]).is_ok());
+        assert!(r.accepts(3, &[1, 2]).is_err());
     }
 
     #[test]

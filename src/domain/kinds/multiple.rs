@@ -1,6 +1,6 @@
 //! `multiple`: any subset may be chosen; only the exact set of keys scores.
 
-use super::{indices_problems, KindRules};
+use super::{indices_problems, same_set, KindRules};
 
 pub struct Multiple;
 
@@ -14,5 +14,13 @@ impl KindRules for Multiple {
             problems.push("a multiple-choice question needs at least one correct option".into());
         }
         problems
+    }
+
+    fn accepts(&self, _option_count: usize, _selected: &[usize]) -> Result<(), String> {
+        Ok(())
+    }
+
+    fn is_right(&self, correct: &[usize], selected: &[usize]) -> bool {
+        same_set(correct, selected)
     }
 }

@@ -19,4 +19,17 @@ impl KindRules for Ordering {
         }
         problems
     }
+
+    fn accepts(&self, option_count: usize, selected: &[usize]) -> Result<(), String> {
+        if selected.len() != option_count {
+            return Err(format!(
+                "an ordering answer places all {option_count} options"
+            ));
+        }
+        Ok(())
+    }
+
+    fn is_right(&self, correct: &[usize], selected: &[usize]) -> bool {
+        selected == correct
+    }
 }

@@ -18,4 +18,15 @@ impl KindRules for Single {
         }
         problems
     }
+
+    fn accepts(&self, _option_count: usize, selected: &[usize]) -> Result<(), String> {
+        if selected.len() > 1 {
+            return Err("choose one option".into());
+        }
+        Ok(())
+    }
+
+    fn is_right(&self, correct: &[usize], selected: &[usize]) -> bool {
+        selected == correct
+    }
 }

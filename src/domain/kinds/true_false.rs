@@ -19,4 +19,20 @@ impl KindRules for TrueFalse {
         }
         problems
     }
+
+    fn shuffles_options(&self) -> bool {
+        // True before False, always: a shuffled pair only confuses.
+        false
+    }
+
+    fn accepts(&self, _option_count: usize, selected: &[usize]) -> Result<(), String> {
+        if selected.len() > 1 {
+            return Err("choose True or False".into());
+        }
+        Ok(())
+    }
+
+    fn is_right(&self, correct: &[usize], selected: &[usize]) -> bool {
+        selected == correct
+    }
 }

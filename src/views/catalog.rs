@@ -1,47 +1,7 @@
-//! Response bodies, kept apart from database rows so that a column never leaks by accident.
+//! The catalog as the API shows it.
 
-use crate::db::users::UserRow;
 use serde::Serialize;
 use utoipa::ToSchema;
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct UserView {
-    pub id: String,
-    pub email: String,
-    pub full_name: String,
-    /// `candidate`, `proctor` or `admin`.
-    pub role: String,
-}
-
-impl From<UserRow> for UserView {
-    fn from(row: UserRow) -> Self {
-        UserView {
-            id: row.id,
-            email: row.email,
-            full_name: row.full_name,
-            role: row.role,
-        }
-    }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenPair {
-    pub access_token: String,
-    pub refresh_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Seconds until the access token expires.
-    pub expires_in: u64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct HealthView {
-    /// `ok` when the database answers.
-    pub status: &'static str,
-    /// `sqlite` or `postgres`.
-    pub database: &'static str,
-    pub version: &'static str,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CertificationView {

@@ -1,0 +1,4 @@
+DROP TABLE results;
+DROP TABLE answers;
+DROP TABLE attempt_questions;
+DROP TABLE attempts;

@@ -1,0 +1,320 @@
+//! Attempt rows: the attempt, its served form, its answers and its one result.
+
+use super::schema::{
+    answers as an, attempt_questions as aq, attempts as at, question_versions as qv,
+    questions as q, results as rs,
+};
+use super::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Statuses in which an attempt is still open (answers may be saved or it may resume).
+pub const OPEN: [&str; 2] = ["in_progress", "paused"];
+/// Finished statuses after which a retake must wait.
+pub const NOT_PASSED: [&str; 3] = ["failed", "invalidated", "terminated"];
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = at)]
+pub struct AttemptRow {
+    pub id: String,
+    pub user_id: String,
+    pub certification_code: String,
+    pub status: String,
+    pub seed: String,
+    pub started_at: NaiveDateTime,
+    pub deadline: NaiveDateTime,
+    pub pass_mark_tenths: i32,
+    pub closed_at: Option<NaiveDateTime>,
+    pub last_saved_at: Option<NaiveDateTime>,
+}
+
+impl AttemptRow {
+    pub fn is_open(&self) -> bool {
+        OPEN.contains(&self.status.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = aq)]
+pub struct AttemptQuestionRow {
+    pub attempt_id: String,
+    pub position: i32,
+    pub public_id: String,
+    pub question_id: String,
+    pub version: i32,
+    pub domain: String,
+    pub option_order: String,
+    pub option_ids: String,
+}
+
+/// The content of a question version, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = qv)]
+pub struct VersionRow {
+    pub question_id: String,
+    pub version: i32,
+    pub kind: String,
+    pub stem: String,
+    pub options: String,
+    pub correct: String,
+    pub points: i32,
+    pub difficulty: Option<f64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = an)]
+pub struct AnswerRow {
+    pub attempt_id: String,
+    pub position: i32,
+    pub selected: String,
+    pub revision: i32,
+    pub saved_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rs)]
+pub struct ResultRow {
+    pub attempt_id: String,
+    pub points_awarded: i32,
+    pub points_possible: i32,
+    pub score_tenths: i32,
+    pub pass_mark_tenths: i32,
+    pub passed: bool,
+    pub domains: String,
+    pub closed_reason: String,
+    pub submitted_at: NaiveDateTime,
+    pub scored_at: NaiveDateTime,
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<AttemptRow>> {
+    at::table
+        .find(id)
+        .select(AttemptRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The candidate's attempts, newest first.
+pub fn list_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<AttemptRow>> {
+    at::table
+        .filter(at::user_id.eq(user_id))
+        .order((at::started_at.desc(), at::id.desc()))
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// Open attempts whose answering time (deadline + grace) ended before `cutoff`.
+pub fn overdue(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    at::table
+        .filter(at::status.eq(OPEN[0]))
+        .filter(at::deadline.lt(cutoff))
+        .order(at::deadline.asc())
+        .limit(limit)
+        .select(at::id)
+        .load(conn)
+}
+
+pub fn open_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<AttemptRow>> {
+    at::table
+        .filter(at::user_id.eq(user_id))
+        .filter(at::status.eq_any(OPEN))
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// Start instants of the candidate's attempts at a certification since `since`, oldest first.
+pub fn started_since(
+    conn: &mut DbConn,
+    user_id: &str,
+    code: &str,
+    since: NaiveDateTime,
+) -> QueryResult<Vec<NaiveDateTime>> {
+    at::table
+        .filter(at::user_id.eq(user_id))
+        .filter(at::certification_code.eq(code))
+        .filter(at::started_at.gt(since))
+        .order(at::started_at.asc())
+        .select(at::started_at)
+        .load(conn)
+}
+
+/// When the candidate's latest unsuccessful attempt at a certification closed.
+pub fn last_not_passed(
+    conn: &mut DbConn,
+    user_id: &str,
+    code: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
+    at::table
+        .filter(at::user_id.eq(user_id))
+        .filter(at::certification_code.eq(code))
+        .filter(at::status.eq_any(NOT_PASSED))
+        .filter(at::closed_at.is_not_null())
+        .order(at::closed_at.desc())
+        .select(at::closed_at)
+        .first::<Option<NaiveDateTime>>(conn)
+        .optional()
+        .map(Option::flatten)
+}
+
+/// The current version of every active question of a certification.
+pub fn pool(conn: &mut DbConn, code: &str) -> QueryResult<Vec<(String, VersionRow)>> {
+    q::table
+        .inner_join(
+            qv::table.on(qv::question_id
+                .eq(q::id)
+                .and(qv::version.eq(q::current_version))),
+        )
+        .filter(q::certification_code.eq(code))
+        .filter(q::active.eq(true))
+        .select((qv::domain, VersionRow::as_select()))
+        .load(conn)
+}
+
+pub fn insert(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    form: &[AttemptQuestionRow],
+) -> QueryResult<()> {
+    diesel::insert_into(at::table)
+        .values(attempt)
+        .execute(conn)?;
+    // One row at a time: multi-row inserts are not portable across the two backends.
+    for row in form {
+        diesel::insert_into(aq::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The served form with each question's stored content, in form order.
+pub fn form(
+    conn: &mut DbConn,
+    attempt_id: &str,
+) -> QueryResult<Vec<(AttemptQuestionRow, VersionRow)>> {
+    aq::table
+        .inner_join(
+            qv::table.on(qv::question_id
+                .eq(aq::question_id)
+                .and(qv::version.eq(aq::version))),
+        )
+        .filter(aq::attempt_id.eq(attempt_id))
+        .order(aq::position.asc())
+        .select((AttemptQuestionRow::as_select(), VersionRow::as_select()))
+        .load(conn)
+}
+
+pub fn form_question(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    public_id: &str,
+) -> QueryResult<Option<(AttemptQuestionRow, VersionRow)>> {
+    aq::table
+        .inner_join(
+            qv::table.on(qv::question_id
+                .eq(aq::question_id)
+                .and(qv::version.eq(aq::version))),
+        )
+        .filter(aq::attempt_id.eq(attempt_id))
+        .filter(aq::public_id.eq(public_id))
+        .select((AttemptQuestionRow::as_select(), VersionRow::as_select()))
+        .first(conn)
+        .optional()
+}
+
+pub fn answers(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<AnswerRow>> {
+    an::table
+        .filter(an::attempt_id.eq(attempt_id))
+        .order(an::position.asc())
+        .select(AnswerRow::as_select())
+        .load(conn)
+}
+
+pub fn answer(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    position: i32,
+) -> QueryResult<Option<AnswerRow>> {
+    an::table
+        .find((attempt_id, position))
+        .select(AnswerRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Claims the attempt for a save: touches it only while it is in progress, which takes
+/// its row lock, so a save and a finalisation of the same attempt never interleave.
+pub fn touch_in_progress(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    at_time: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        at::table
+            .filter(at::id.eq(attempt_id))
+            .filter(at::status.eq("in_progress")),
+    )
+    .set(at::last_saved_at.eq(at_time))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<()> {
+    diesel::insert_into(an::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn update_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<()> {
+    diesel::update(an::table.find((&row.attempt_id, row.position)))
+        .set((
+            an::selected.eq(&row.selected),
+            an::revision.eq(row.revision),
+            an::saved_at.eq(row.saved_at),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Moves an open attempt to `status`; false when it was no longer open (someone else
+/// finalised it first). This conditional update is what makes scoring happen once.
+pub fn close(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    status: &str,
+    closed_at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        at::table
+            .filter(at::id.eq(attempt_id))
+            .filter(at::status.eq_any(OPEN)),
+    )
+    .set((at::status.eq(status), at::closed_at.eq(closed_at)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn set_status(conn: &mut DbConn, attempt_id: &str, from: &str, to: &str) -> QueryResult<bool> {
+    let n = diesel::update(
+        at::table
+            .filter(at::id.eq(attempt_id))
+            .filter(at::status.eq(from)),
+    )
+    .set(at::status.eq(to))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn insert_result(conn: &mut DbConn, row: &ResultRow) -> QueryResult<()> {
+    diesel::insert_into(rs::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn result(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Option<ResultRow>> {
+    rs::table
+        .find(attempt_id)
+        .select(ResultRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,125 @@
+//! Exam attempts, for the candidate who owns them.
+
+use crate::auth::extract::CandidateUser;
+use crate::error::{ApiResult, Problem};
+use crate::service::attempts::{self, SaveAnswer};
+use crate::state::AppState;
+use crate::views::{AnswerView, AttemptSummaryView, AttemptView, ResultView};
+use actix_web::{get, post, put, web, HttpResponse};
+
+/// Starts an attempt: draws this candidate's form and starts the clock.
+#[utoipa::path(
+    tag = "attempts",
+    params(("code" = String, Path, description = "certification code")),
+    responses(
+        (status = 201, body = AttemptView),
+        (status = 403, description = "`prerequisite_missing`", body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "`attempt_in_progress` or `already_certified`", body = Problem),
+        (status = 429, description = "`retake_wait` (with `retry_at`) or `attempt_limit_reached`", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/certifications/{code}/attempts")]
+pub async fn start_attempt(
+    state: web::Data<AppState>,
+    user: CandidateUser,
+    code: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let attempt = attempts::start(&state, user.0.id, code.into_inner()).await?;
+    Ok(HttpResponse::Created().json(attempt))
+}
+
+/// The attempt with its questions (in this candidate's order) and saved answers.
+#[utoipa::path(
+    tag = "attempts",
+    params(("id" = String, Path)),
+    responses((status = 200, body = AttemptView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[get("/v1/attempts/{id}")]
+pub async fn get_attempt(
+    state: web::Data<AppState>,
+    user: CandidateUser,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<AttemptView>> {
+    Ok(web::Json(
+        attempts::get(&state, user.0.id, id.into_inner()).await?,
+    ))
+}
+
+/// Saves the answer to one question; idempotent; committed before the 200.
+#[utoipa::path(
+    tag = "attempts",
+    params(("id" = String, Path), ("question_id" = String, Path)),
+    request_body = SaveAnswer,
+    responses(
+        (status = 200, body = AnswerView),
+        (status = 400, description = "`invalid_answer`", body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "`attempt_closed`", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[put("/v1/attempts/{id}/answers/{question_id}")]
+pub async fn save_answer(
+    state: web::Data<AppState>,
+    user: CandidateUser,
+    path: web::Path<(String, String)>,
+    body: web::Json<SaveAnswer>,
+) -> ApiResult<web::Json<AnswerView>> {
+    let (id, question_id) = path.into_inner();
+    Ok(web::Json(
+        attempts::save_answer(&state, user.0.id, id, question_id, body.into_inner()).await?,
+    ))
+}
+
+/// Submits the attempt and returns its result; a second submit returns the same result.
+#[utoipa::path(
+    tag = "attempts",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ResultView), (status = 404, body = Problem)),
+    security(("bearer" = []))
+)]
+#[post("/v1/attempts/{id}/submit")]
+pub async fn submit_attempt(
+    state: web::Data<AppState>,
+    user: CandidateUser,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<ResultView>> {
+    Ok(web::Json(
+        attempts::submit(&state, user.0.id, id.into_inner()).await?,
+    ))
+}
+
+/// The result of a finished attempt.
+#[utoipa::path(
+    tag = "attempts",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, body = ResultView),
+        (status = 404, body = Problem),
+        (status = 409, description = "`attempt_in_progress` while open", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/attempts/{id}/result")]
+pub async fn get_result(
+    state: web::Data<AppState>,
+    user: CandidateUser,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<ResultView>> {
+    Ok(web::Json(
+        attempts::result(&state, user.0.id, id.into_inner()).await?,
+    ))
+}
+
+/// The candidate's attempts, newest first.
+#[utoipa::path(tag = "attempts", responses((status = 200, body = Vec<AttemptSummaryView>)), security(("bearer" = [])))]
+#[get("/v1/me/attempts")]
+pub async fn list_my_attempts(
+    state: web::Data<AppState>,
+    user: CandidateUser,
+) -> ApiResult<web::Json<Vec<AttemptSummaryView>>> {
+    Ok(web::Json(attempts::list_mine(&state, user.0.id).await?))
+}

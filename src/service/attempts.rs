@@ -1,0 +1,638 @@
+//! Taking an exam: starting (eligibility, drawing the form), saving answers, finalising
+//! and scoring exactly once, whether by the candidate, a read after the deadline, or a
+//! sweeper in any instance.
+
+use crate::db::attempts::{
+    self as rows, AnswerRow, AttemptQuestionRow, AttemptRow, ResultRow, VersionRow,
+};
+use crate::db::{self, catalog, from_db_time, to_db_time, DbConn};
+use crate::domain::catalog::{CutScore, Percent};
+use crate::domain::form::{self, PoolItem};
+use crate::domain::kinds::QuestionKind;
+use crate::domain::scoring::{self, ScoredItem};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::views::{
+    instant, AnswerView, AttemptSummaryView, AttemptView, DomainScoreView, OptionView,
+    QuestionView, ResultView,
+};
+use chrono::{DateTime, Duration, DurationRound, NaiveDateTime, Utc};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// Why an attempt closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    Submitted,
+    Expired,
+    Terminated,
+}
+
+impl CloseReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Submitted => "submitted",
+            CloseReason::Expired => "expired",
+            CloseReason::Terminated => "terminated",
+        }
+    }
+}
+
+/// The rules of time an attempt lives by.
+#[derive(Clone, Copy)]
+struct Timing {
+    now: DateTime<Utc>,
+    grace: Duration,
+}
+
+impl Timing {
+    fn of(state: &AppState) -> Timing {
+        Timing {
+            now: state.clock.now(),
+            grace: Duration::from_std(state.settings.answer_grace).unwrap_or_default(),
+        }
+    }
+
+    /// Whether the attempt's answering time, grace included, is over.
+    fn overdue(&self, attempt: &AttemptRow) -> bool {
+        attempt.status == "in_progress" && self.now > from_db_time(attempt.deadline) + self.grace
+    }
+}
+
+/// Starts an attempt at `code` for the candidate, if they may.
+pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult<AttemptView> {
+    let timing = Timing::of(state);
+    let seed = form::new_seed();
+    state
+        .db
+        .write(move |conn| {
+            let cert = catalog::find(conn, &code)?.ok_or(ApiError::NotFound)?.row;
+            // An open attempt whose time is up is finished first; it no longer blocks.
+            for open in rows::open_for_user(conn, &user_id)? {
+                if timing.overdue(&open) {
+                    finalize(conn, &open.id, CloseReason::Expired, timing.now)?;
+                } else {
+                    return Err(ApiError::AttemptInProgress);
+                }
+            }
+            check_limits(conn, &user_id, &cert, timing.now)?;
+
+            let domains: Vec<(String, usize)> = catalog::find(conn, &code)?
+                .map(|r| {
+                    r.domains
+                        .into_iter()
+                        .map(|d| (d.name, d.questions as usize))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let pool = rows::pool(conn, &code)?;
+            let items: Vec<PoolItem> = pool
+                .iter()
+                .map(|(domain, v)| {
+                    Ok(PoolItem {
+                        question_id: v.question_id.clone(),
+                        version: v.version,
+                        domain: domain.clone(),
+                        kind: kind_of(v)?,
+                        option_count: decode::<Vec<String>>(&v.options)?.len(),
+                    })
+                })
+                .collect::<ApiResult<_>>()?;
+            let drawn = form::draw(&seed, &domains, &items).map_err(ApiError::internal)?;
+            let pass_mark = pass_mark(&cert, &drawn, &pool);
+
+            let started_at = timing
+                .now
+                .duration_trunc(Duration::seconds(1))
+                .unwrap_or(timing.now);
+            let attempt = AttemptRow {
+                id: db::new_id(),
+                user_id: user_id.clone(),
+                certification_code: code.clone(),
+                status: "in_progress".into(),
+                seed: hex::encode(seed),
+                started_at: to_db_time(started_at),
+                deadline: to_db_time(started_at + Duration::minutes(cert.duration_minutes.into())),
+                pass_mark_tenths: pass_mark.tenths() as i32,
+                closed_at: None,
+                last_saved_at: None,
+            };
+            let form_rows: Vec<AttemptQuestionRow> = drawn
+                .iter()
+                .map(|d| AttemptQuestionRow {
+                    attempt_id: attempt.id.clone(),
+                    position: d.position as i32,
+                    public_id: d.public_id.clone(),
+                    question_id: d.question_id.clone(),
+                    version: d.version,
+                    domain: d.domain.clone(),
+                    option_order: encode(&d.option_order),
+                    option_ids: encode(&d.option_ids),
+                })
+                .collect();
+            rows::insert(conn, &attempt, &form_rows)
+                .map_err(|e| db::unique_violation_as(e, ApiError::AttemptInProgress))?;
+            attempt_view(conn, &attempt, timing.now)
+        })
+        .await
+}
+
+/// `max_attempts_per_year` in any 365 days, and `retake_wait_days` after a failure.
+fn check_limits(
+    conn: &mut DbConn,
+    user_id: &str,
+    cert: &catalog::CertificationRow,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    let year = Duration::days(365);
+    let recent = rows::started_since(conn, user_id, &cert.code, to_db_time(now - year))?;
+    if recent.len() >= cert.max_attempts_per_year as usize {
+        // The limit lifts when enough of the oldest leave the window.
+        let frees = recent[recent.len() - cert.max_attempts_per_year as usize];
+        return Err(ApiError::AttemptLimitReached {
+            retry_after_secs: seconds_until(from_db_time(frees) + year, now),
+        });
+    }
+    if let Some(closed) = rows::last_not_passed(conn, user_id, &cert.code)? {
+        let retry_at = from_db_time(closed) + Duration::days(cert.retake_wait_days.into());
+        if retry_at > now {
+            return Err(ApiError::RetakeWait {
+                retry_after_secs: seconds_until(retry_at, now),
+                retry_at,
+            });
+        }
+    }
+    Ok(())
+}
+
+fn seconds_until(t: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
+    let ms = (t - now).num_milliseconds().max(0);
+    ((ms + 999) / 1000).max(1) as u64
+}
+
+fn pass_mark(
+    cert: &catalog::CertificationRow,
+    drawn: &[form::DrawnItem],
+    pool: &[(String, VersionRow)],
+) -> Percent {
+    let fixed = Percent::from_tenths(cert.pass_mark_tenths.into());
+    if CutScore::parse(&cert.cut_score) != Some(CutScore::Angoff) {
+        return fixed;
+    }
+    let weighted: Vec<(i64, f64)> = drawn
+        .iter()
+        .filter_map(|d| {
+            pool.iter()
+                .find(|(_, v)| v.question_id == d.question_id && v.version == d.version)
+        })
+        .map(|(_, v)| {
+            (
+                i64::from(v.points),
+                v.difficulty.unwrap_or(fixed.as_f64() / 100.0),
+            )
+        })
+        .collect();
+    let band = (
+        Percent::from_tenths(cert.band_min_tenths.into()),
+        Percent::from_tenths(cert.band_max_tenths.into()),
+    );
+    scoring::angoff_mark(&weighted, band)
+}
+
+/// The candidate's own attempt, finalised first if its time is up.
+pub async fn get(state: &AppState, user_id: String, attempt_id: String) -> ApiResult<AttemptView> {
+    let timing = Timing::of(state);
+    settle(state, &user_id, &attempt_id, timing).await?;
+    state
+        .db
+        .read(move |conn| {
+            let attempt = owned(conn, &user_id, &attempt_id)?;
+            attempt_view(conn, &attempt, timing.now)
+        })
+        .await
+}
+
+/// Finalises the attempt if its time is up; a no-op otherwise.
+async fn settle(
+    state: &AppState,
+    user_id: &str,
+    attempt_id: &str,
+    timing: Timing,
+) -> ApiResult<()> {
+    let (user_id, attempt_id) = (user_id.to_string(), attempt_id.to_string());
+    let attempt = state.db.read({
+        let (u, a) = (user_id.clone(), attempt_id.clone());
+        move |conn| owned(conn, &u, &a)
+    });
+    if timing.overdue(&attempt.await?) {
+        state
+            .db
+            .write(move |conn| {
+                finalize(conn, &attempt_id, CloseReason::Expired, timing.now).map(|_| ())
+            })
+            .await?;
+    }
+    Ok(())
+}
+
+fn owned(conn: &mut DbConn, user_id: &str, attempt_id: &str) -> ApiResult<AttemptRow> {
+    // Another candidate's attempt does not exist, as far as this one can tell.
+    rows::find(conn, attempt_id)?
+        .filter(|a| a.user_id == user_id)
+        .ok_or(ApiError::NotFound)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SaveAnswer {
+    /// Option ids; for `ordering`, every option id in the chosen order.
+    pub selected: Vec<String>,
+}
+
+/// Saves (or replaces) the answer to one question. Committed before it is acknowledged;
+/// saving the same answer again changes nothing.
+pub async fn save_answer(
+    state: &AppState,
+    user_id: String,
+    attempt_id: String,
+    question_id: String,
+    body: SaveAnswer,
+) -> ApiResult<AnswerView> {
+    let timing = Timing::of(state);
+    if body.selected.len() > 64 {
+        return Err(ApiError::InvalidAnswer("too many options selected".into()));
+    }
+    let outcome = state
+        .db
+        .write(move |conn| {
+            let attempt = owned(conn, &user_id, &attempt_id)?;
+            if timing.overdue(&attempt) {
+                finalize(conn, &attempt.id, CloseReason::Expired, timing.now)?;
+                return Ok(Err(ApiError::AttemptClosed));
+            }
+            if !rows::touch_in_progress(conn, &attempt.id, to_db_time(timing.now))? {
+                return Err(ApiError::AttemptClosed);
+            }
+            let (question, version) =
+                rows::form_question(conn, &attempt.id, &question_id)?.ok_or(ApiError::NotFound)?;
+            validate_selection(&question, &version, &body.selected)?;
+            let selected = encode(&body.selected);
+            let saved = match rows::answer(conn, &attempt.id, question.position)? {
+                Some(existing) if existing.selected == selected => existing,
+                Some(existing) => {
+                    let row = AnswerRow {
+                        revision: existing.revision + 1,
+                        selected,
+                        saved_at: to_db_time(timing.now),
+                        ..existing
+                    };
+                    rows::update_answer(conn, &row)?;
+                    row
+                }
+                None => {
+                    let row = AnswerRow {
+                        attempt_id: attempt.id.clone(),
+                        position: question.position,
+                        selected,
+                        revision: 1,
+                        saved_at: to_db_time(timing.now),
+                    };
+                    rows::insert_answer(conn, &row)?;
+                    row
+                }
+            };
+            Ok(Ok(answer_view(&saved, &question.public_id)?))
+        })
+        .await?;
+    outcome
+}
+
+/// Every selected id must be one of this question's options, once, in a shape its kind accepts.
+fn validate_selection(
+    question: &AttemptQuestionRow,
+    version: &VersionRow,
+    selected: &[String],
+) -> ApiResult<()> {
+    let ids: Vec<String> = decode(&question.option_ids)?;
+    let order: Vec<usize> = decode(&question.option_order)?;
+    let mut original = Vec::with_capacity(selected.len());
+    for id in selected {
+        let shown = ids.iter().position(|o| o == id).ok_or_else(|| {
+            ApiError::InvalidAnswer(format!("{id:?} is not an option of this question"))
+        })?;
+        if original.contains(&order[shown]) {
+            return Err(ApiError::InvalidAnswer(format!("{id:?} is selected twice")));
+        }
+        original.push(order[shown]);
+    }
+    kind_of(version)?
+        .rules()
+        .accepts(ids.len(), &original)
+        .map_err(ApiError::InvalidAnswer)
+}
+
+/// Submits the attempt; submitting again returns the same result.
+pub async fn submit(
+    state: &AppState,
+    user_id: String,
+    attempt_id: String,
+) -> ApiResult<ResultView> {
+    let timing = Timing::of(state);
+    state
+        .db
+        .write(move |conn| {
+            let attempt = owned(conn, &user_id, &attempt_id)?;
+            let reason = if timing.overdue(&attempt) {
+                CloseReason::Expired
+            } else {
+                CloseReason::Submitted
+            };
+            let (result, _) = finalize(conn, &attempt.id, reason, timing.now)?;
+            let attempt = owned(conn, &user_id, &attempt_id)?;
+            result_view(&attempt, &result)
+        })
+        .await
+}
+
+/// The result; 409 `attempt_in_progress` while the attempt is open.
+pub async fn result(
+    state: &AppState,
+    user_id: String,
+    attempt_id: String,
+) -> ApiResult<ResultView> {
+    let timing = Timing::of(state);
+    settle(state, &user_id, &attempt_id, timing).await?;
+    state
+        .db
+        .read(move |conn| {
+            let attempt = owned(conn, &user_id, &attempt_id)?;
+            let result = rows::result(conn, &attempt.id)?.ok_or(ApiError::AttemptInProgress)?;
+            result_view(&attempt, &result)
+        })
+        .await
+}
+
+/// The candidate's attempts, newest first.
+pub async fn list_mine(state: &AppState, user_id: String) -> ApiResult<Vec<AttemptSummaryView>> {
+    let timing = Timing::of(state);
+    let overdue: Vec<String> = state
+        .db
+        .read({
+            let user_id = user_id.clone();
+            move |conn| {
+                Ok(rows::open_for_user(conn, &user_id)?
+                    .into_iter()
+                    .filter(|a| timing.overdue(a))
+                    .map(|a| a.id)
+                    .collect())
+            }
+        })
+        .await?;
+    for id in overdue {
+        state
+            .db
+            .write(move |conn| finalize(conn, &id, CloseReason::Expired, timing.now).map(|_| ()))
+            .await?;
+    }
+    state
+        .db
+        .read(move |conn| {
+            rows::list_for_user(conn, &user_id)?
+                .into_iter()
+                .map(|a| {
+                    let result = rows::result(conn, &a.id)?;
+                    Ok(AttemptSummaryView {
+                        id: a.id,
+                        certification_code: a.certification_code,
+                        status: a.status,
+                        started_at: instant(&from_db_time(a.started_at)),
+                        deadline: instant(&from_db_time(a.deadline)),
+                        submitted_at: result
+                            .as_ref()
+                            .map(|r| instant(&from_db_time(r.submitted_at))),
+                        score_percent: result.as_ref().map(|r| f64::from(r.score_tenths) / 10.0),
+                        passed: result.as_ref().map(|r| r.passed),
+                    })
+                })
+                .collect()
+        })
+        .await
+}
+
+/// Finalises every attempt whose time is up; returns how many this call finalised. Safe
+/// to run in every instance at once: each attempt is scored by whoever closes it first.
+pub async fn sweep(state: &AppState) -> ApiResult<usize> {
+    let timing = Timing::of(state);
+    let cutoff = to_db_time(timing.now - timing.grace);
+    let ids = state
+        .db
+        .read(move |conn| Ok(rows::overdue(conn, cutoff, 200)?))
+        .await?;
+    let mut finalised = 0;
+    for id in ids {
+        let (_, closed_now) = state
+            .db
+            .write(move |conn| finalize(conn, &id, CloseReason::Expired, timing.now))
+            .await?;
+        finalised += usize::from(closed_now);
+    }
+    Ok(finalised)
+}
+
+/// Closes the attempt and scores it, exactly once: the conditional update that closes it
+/// succeeds for one caller only; everyone else reads the result that caller wrote. The
+/// flag says whether this call was the one.
+pub fn finalize(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    reason: CloseReason,
+    now: DateTime<Utc>,
+) -> ApiResult<(ResultRow, bool)> {
+    let closing = reason.as_str();
+    let attempt = rows::find(conn, attempt_id)?.ok_or(ApiError::NotFound)?;
+    // An expired attempt ended at its deadline, whenever that was noticed.
+    let ended_at = match reason {
+        CloseReason::Expired => attempt.deadline.min(to_db_time(now)),
+        _ => to_db_time(now),
+    };
+    if rows::close(conn, attempt_id, closing, ended_at)? {
+        let result = score(conn, &attempt, reason, ended_at, now)?;
+        rows::insert_result(conn, &result)?;
+        let outcome = if reason == CloseReason::Terminated {
+            // Scored for the record, never certified.
+            "terminated"
+        } else if result.passed {
+            "passed"
+        } else {
+            "failed"
+        };
+        rows::set_status(conn, attempt_id, closing, outcome)?;
+        return Ok((result, true));
+    }
+    let result = rows::result(conn, attempt_id)?.ok_or_else(|| {
+        ApiError::internal(format!("attempt {attempt_id} is closed without a result"))
+    })?;
+    Ok((result, false))
+}
+
+#[derive(Serialize, Deserialize)]
+struct DomainScore {
+    name: String,
+    score_tenths: i64,
+}
+
+fn score(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    reason: CloseReason,
+    ended_at: NaiveDateTime,
+    now: DateTime<Utc>,
+) -> ApiResult<ResultRow> {
+    let form = rows::form(conn, &attempt.id)?;
+    let answers = rows::answers(conn, &attempt.id)?;
+    let mut items = Vec::with_capacity(form.len());
+    for (question, version) in &form {
+        let correct: Vec<usize> = decode(&version.correct)?;
+        let right = match answers.iter().find(|a| a.position == question.position) {
+            Some(answer) => {
+                let ids: Vec<String> = decode(&question.option_ids)?;
+                let order: Vec<usize> = decode(&question.option_order)?;
+                let selected: Vec<String> = decode(&answer.selected)?;
+                let original: Vec<usize> = selected
+                    .iter()
+                    .filter_map(|id| ids.iter().position(|o| o == id))
+                    .map(|shown| order[shown])
+                    .collect();
+                kind_of(version)?.rules().is_right(&correct, &original)
+            }
+            None => false,
+        };
+        items.push(ScoredItem {
+            domain: question.domain.clone(),
+            points: version.points.into(),
+            right,
+        });
+    }
+    let domain_order: Vec<String> = catalog::find(conn, &attempt.certification_code)?
+        .map(|c| c.domains.into_iter().map(|d| d.name).collect())
+        .unwrap_or_default();
+    let pass_mark = Percent::from_tenths(attempt.pass_mark_tenths.into());
+    let s = scoring::score(&items, pass_mark, &domain_order);
+    let domains: Vec<DomainScore> = s
+        .domains
+        .iter()
+        .map(|(name, p)| DomainScore {
+            name: name.clone(),
+            score_tenths: p.tenths(),
+        })
+        .collect();
+    Ok(ResultRow {
+        attempt_id: attempt.id.clone(),
+        points_awarded: s.points_awarded as i32,
+        points_possible: s.points_possible as i32,
+        score_tenths: s.score.tenths() as i32,
+        pass_mark_tenths: attempt.pass_mark_tenths,
+        passed: s.passed,
+        domains: encode(&domains),
+        closed_reason: reason.as_str().into(),
+        submitted_at: ended_at,
+        scored_at: to_db_time(now),
+    })
+}
+
+fn attempt_view(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    now: DateTime<Utc>,
+) -> ApiResult<AttemptView> {
+    let form = rows::form(conn, &attempt.id)?;
+    let answers = rows::answers(conn, &attempt.id)?;
+    let deadline = from_db_time(attempt.deadline);
+    let mut questions = Vec::with_capacity(form.len());
+    let mut answer_views = Vec::with_capacity(answers.len());
+    for (question, version) in &form {
+        let texts: Vec<String> = decode(&version.options)?;
+        let order: Vec<usize> = decode(&question.option_order)?;
+        let ids: Vec<String> = decode(&question.option_ids)?;
+        questions.push(QuestionView {
+            id: question.public_id.clone(),
+            position: question.position,
+            domain: question.domain.clone(),
+            kind: version.kind.clone(),
+            stem: version.stem.clone(),
+            points: version.points,
+            options: ids
+                .into_iter()
+                .zip(order)
+                .map(|(id, i)| OptionView {
+                    id,
+                    text: texts[i].clone(),
+                })
+                .collect(),
+        });
+        if let Some(answer) = answers.iter().find(|a| a.position == question.position) {
+            answer_views.push(answer_view(answer, &question.public_id)?);
+        }
+    }
+    let remaining = if attempt.status == "in_progress" {
+        (deadline - now).num_seconds().max(0)
+    } else {
+        0
+    };
+    Ok(AttemptView {
+        id: attempt.id.clone(),
+        certification_code: attempt.certification_code.clone(),
+        status: attempt.status.clone(),
+        started_at: instant(&from_db_time(attempt.started_at)),
+        deadline: instant(&deadline),
+        server_time: instant(&now),
+        time_remaining_seconds: remaining,
+        warnings: Vec::new(),
+        questions,
+        answers: answer_views,
+    })
+}
+
+fn answer_view(answer: &AnswerRow, public_id: &str) -> ApiResult<AnswerView> {
+    Ok(AnswerView {
+        question_id: public_id.to_string(),
+        selected: decode(&answer.selected)?,
+        saved_at: instant(&from_db_time(answer.saved_at)),
+        revision: answer.revision,
+    })
+}
+
+pub fn result_view(attempt: &AttemptRow, result: &ResultRow) -> ApiResult<ResultView> {
+    let domains: Vec<DomainScore> = decode(&result.domains)?;
+    Ok(ResultView {
+        attempt_id: attempt.id.clone(),
+        certification_code: attempt.certification_code.clone(),
+        status: attempt.status.clone(),
+        score_percent: f64::from(result.score_tenths) / 10.0,
+        pass_mark_percent: f64::from(result.pass_mark_tenths) / 10.0,
+        passed: result.passed,
+        points_awarded: result.points_awarded,
+        points_possible: result.points_possible,
+        domains: domains
+            .into_iter()
+            .map(|d| DomainScoreView {
+                name: d.name,
+                score_percent: d.score_tenths as f64 / 10.0,
+            })
+            .collect(),
+        submitted_at: instant(&from_db_time(result.submitted_at)),
+        certificate: None,
+    })
+}
+
+fn kind_of(version: &VersionRow) -> ApiResult<QuestionKind> {
+    QuestionKind::parse(&version.kind)
+        .ok_or_else(|| ApiError::internal(format!("stored kind {:?}", version.kind)))
+}
+
+fn decode<T: DeserializeOwned>(json: &str) -> ApiResult<T> {
+    serde_json::from_str(json).map_err(ApiError::internal)
+}
+
+fn encode<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}

@@ -1,0 +1,96 @@
+//! Attempts and results as the candidate sees them: never a key, an explanation, a
+//! difficulty or an original option index.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptView {
+    pub id: String,
+    pub certification_code: String,
+    /// `in_progress`, `paused`, `submitted`, `expired`, `terminated`, `passed`, `failed`,
+    /// `pending_review` or `invalidated`.
+    pub status: String,
+    pub started_at: String,
+    pub deadline: String,
+    /// The server's clock, the only one that counts.
+    pub server_time: String,
+    pub time_remaining_seconds: i64,
+    pub warnings: Vec<WarningView>,
+    pub questions: Vec<QuestionView>,
+    pub answers: Vec<AnswerView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningView {
+    pub text: String,
+    pub issued_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionView {
+    /// Opaque, valid for this attempt only.
+    pub id: String,
+    pub position: i32,
+    pub domain: String,
+    /// `single`, `multiple`, `true_false` or `ordering`.
+    pub kind: String,
+    pub stem: String,
+    pub points: i32,
+    /// In this candidate's order.
+    pub options: Vec<OptionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OptionView {
+    /// Opaque, valid for this attempt only.
+    pub id: String,
+    pub text: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AnswerView {
+    pub question_id: String,
+    pub selected: Vec<String>,
+    pub saved_at: String,
+    /// Increases with every change of this answer.
+    pub revision: i32,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResultView {
+    pub attempt_id: String,
+    pub certification_code: String,
+    pub status: String,
+    /// One decimal, rounded down.
+    pub score_percent: f64,
+    pub pass_mark_percent: f64,
+    /// Compared exactly in integers: points_awarded × 100 ≥ pass mark × points_possible.
+    pub passed: bool,
+    pub points_awarded: i32,
+    pub points_possible: i32,
+    pub domains: Vec<DomainScoreView>,
+    pub submitted_at: String,
+    /// The certificate this result earned, if any.
+    #[schema(value_type = Option<Object>)]
+    pub certificate: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DomainScoreView {
+    pub name: String,
+    pub score_percent: f64,
+}
+
+/// One line of `GET /v1/me/attempts`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptSummaryView {
+    pub id: String,
+    pub certification_code: String,
+    pub status: String,
+    pub started_at: String,
+    pub deadline: String,
+    pub submitted_at: Option<String>,
+    pub score_percent: Option<f64>,
+    pub passed: Option<bool>,
+}
