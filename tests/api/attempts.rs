@@ -438,3 +438,52 @@ both_backends! {
         assert_eq!(after["answers"], before_answers(&app, &t, &id(&before)).await);
     }
 }
+
+mod angoff {
+    use crate::helpers::{Backend, TestApp};
+    use serde_json::Value;
+
+    async fn marks(backend: Backend) {
+        let bank =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/banks/angoff");
+        let Some(app) = TestApp::spawn_with(backend, move |s| s.question_bank = bank, |_| {}).await
+        else {
+            eprintln!(
+                "SKIPPED attempts::angoff::{backend:?}: INVIGIL_TEST_DATABASE_URL is not set"
+            );
+            return;
+        };
+        let t = app.candidate("ada@example.com").await;
+        // (certification, expected mark): clamped low, the mean, clamped high, points-weighted.
+        for (code, mark) in [
+            ("ANG-LOW", 70.0),
+            ("ANG-MID", 72.5),
+            ("ANG-HIGH", 75.0),
+            ("ANG-WEIGHTED", 71.0),
+        ] {
+            let attempt = app.start_attempt(&t.access, code).await;
+            let aid = attempt["id"].as_str().unwrap();
+            let result: Value = app
+                .post(
+                    &format!("/v1/attempts/{aid}/submit"),
+                    Some(&t.access),
+                    &serde_json::json!({}),
+                )
+                .await
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(result["pass_mark_percent"], mark, "{code}");
+        }
+    }
+
+    #[actix_web::test]
+    async fn each_form_gets_its_angoff_mark_clamped_into_the_band_on_sqlite() {
+        marks(Backend::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn each_form_gets_its_angoff_mark_clamped_into_the_band_on_postgres() {
+        marks(Backend::Postgres).await;
+    }
+}

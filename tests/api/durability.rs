@@ -1,0 +1,259 @@
+//! The real binary, killed with SIGKILL in the middle of a stream of saves: every save
+//! that was answered 200 is still there after a restart, and so is the deadline.
+
+use crate::helpers::{Backend, TestDb, PASSWORD};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Server {
+    child: Child,
+    address: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn start_server(database_url: &str, port: u16) -> Server {
+    let child = Command::new(env!("CARGO_BIN_EXE_invigil"))
+        .arg("serve")
+        .env("INVIGIL_DATABASE_URL", database_url)
+        .env("INVIGIL_BIND", format!("127.0.0.1:{port}"))
+        .env(
+            "INVIGIL_QUESTION_BANK",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank"),
+        )
+        .env("INVIGIL_WORKERS", "2")
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the server binary starts");
+    let address = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = client.get(format!("{address}/health")).send().await {
+            if r.status() == StatusCode::OK {
+                break;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the server did not come up"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
+    }
+    Server { child, address }
+}
+
+impl Server {
+    fn kill(mut self) {
+        // SIGKILL: no shutdown hook, no flush, nothing but what is already on disk.
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reaped");
+    }
+}
+
+/// The last acknowledged save per question: (revision, selected).
+type Acked = Arc<Mutex<HashMap<String, (i64, Value)>>>;
+
+async fn save_storm(address: String, token: String, attempt: Value, acked: Acked, workers: usize) {
+    let questions: Vec<(String, Vec<String>)> = attempt["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|q| q["kind"] != "ordering")
+        .map(|q| {
+            let options = q["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|o| o["id"].as_str().unwrap().to_string())
+                .collect();
+            (q["id"].as_str().unwrap().to_string(), options)
+        })
+        .collect();
+    let attempt_id = attempt["id"].as_str().unwrap().to_string();
+    let tasks = (0..workers).map(|w| {
+        let (address, token, attempt_id, acked) = (
+            address.clone(),
+            token.clone(),
+            attempt_id.clone(),
+            acked.clone(),
+        );
+        // Each worker owns its own questions, so the acknowledgements of one question are ordered.
+        let mine: Vec<(String, Vec<String>)> =
+            questions.iter().skip(w).step_by(workers).cloned().collect();
+        actix_web::rt::spawn(async move {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(5))
+                .build()
+                .unwrap();
+            for i in 0usize.. {
+                let (qid, options) = &mine[i % mine.len()];
+                let selected = json!([options[(i / mine.len()) % options.len()]]);
+                let sent = client
+                    .put(format!("{address}/v1/attempts/{attempt_id}/answers/{qid}"))
+                    .bearer_auth(&token)
+                    .json(&json!({ "selected": selected }))
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == StatusCode::OK => {
+                        let body: Value = match r.json().await {
+                            Ok(b) => b,
+                            Err(_) => return,
+                        };
+                        acked.lock().unwrap().insert(
+                            qid.clone(),
+                            (body["revision"].as_i64().unwrap(), body["selected"].clone()),
+                        );
+                    }
+                    // The server is gone: the storm is over.
+                    _ => return,
+                }
+            }
+        })
+    });
+    futures_util::future::join_all(tasks).await;
+}
+
+async fn killing_the_server_loses_no_acknowledged_save(backend: Backend) {
+    let Some((_db, url)) = TestDb::create(backend) else {
+        eprintln!("SKIPPED durability::{backend:?}: INVIGIL_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let port = free_port();
+    let mut server = start_server(&url, port).await;
+    let client = reqwest::Client::new();
+    let registered = client
+        .post(format!("{}/v1/auth/register", server.address))
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD, "full_name": "Ada"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let tokens: Value = client
+        .post(format!("{}/v1/auth/login", server.address))
+        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["access_token"].as_str().unwrap().to_string();
+    let attempt: Value = client
+        .post(format!(
+            "{}/v1/certifications/MLOA-F/attempts",
+            server.address
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let attempt_id = attempt["id"].as_str().unwrap().to_string();
+    let acked: Acked = Arc::default();
+
+    for round in 0..3 {
+        let storm = actix_web::rt::spawn(save_storm(
+            server.address.clone(),
+            token.clone(),
+            attempt.clone(),
+            acked.clone(),
+            4,
+        ));
+        // Let some saves be acknowledged, then pull the plug mid-stream.
+        let started = Instant::now();
+        while acked.lock().unwrap().len() < 5 + round * 3
+            && started.elapsed() < Duration::from_secs(30)
+        {
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(150)).await;
+        server.kill();
+        storm.await.unwrap();
+
+        if backend == Backend::Sqlite {
+            use diesel::{Connection, RunQueryDsl, SqliteConnection};
+            #[derive(diesel::QueryableByName)]
+            struct Check {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                integrity_check: String,
+            }
+            let mut conn = SqliteConnection::establish(&url).unwrap();
+            let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+                .load(&mut conn)
+                .unwrap();
+            assert_eq!(check[0].integrity_check, "ok");
+        }
+
+        server = start_server(&url, port).await;
+        let seen: Value = client
+            .get(format!("{}/v1/attempts/{attempt_id}", server.address))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            seen["deadline"], attempt["deadline"],
+            "the deadline survives"
+        );
+        assert_eq!(seen["status"], "in_progress");
+        let stored: HashMap<String, (i64, Value)> = seen["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["question_id"].as_str().unwrap().to_string(),
+                    (a["revision"].as_i64().unwrap(), a["selected"].clone()),
+                )
+            })
+            .collect();
+        let acked_now = acked.lock().unwrap().clone();
+        assert!(!acked_now.is_empty());
+        for (qid, (revision, selected)) in &acked_now {
+            let (stored_revision, stored_selected) = stored
+                .get(qid)
+                .unwrap_or_else(|| panic!("round {round}: acknowledged save of {qid} lost"));
+            // A save in flight at the kill may have committed after the last acknowledged one.
+            assert!(
+                stored_revision >= revision,
+                "round {round}: {qid} went back from revision {revision} to {stored_revision}"
+            );
+            if stored_revision == revision {
+                assert_eq!(
+                    stored_selected, selected,
+                    "round {round}: {qid} has other content at the same revision"
+                );
+            }
+        }
+    }
+    server.kill();
+}
+
+#[actix_web::test]
+async fn killing_the_server_loses_no_acknowledged_save_on_sqlite() {
+    killing_the_server_loses_no_acknowledged_save(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn killing_the_server_loses_no_acknowledged_save_on_postgres() {
+    killing_the_server_loses_no_acknowledged_save(Backend::Postgres).await;
+}
