@@ -38,6 +38,8 @@ pub struct Settings {
     pub log_json: bool,
     /// `INVIGIL_SWEEP_INTERVAL_MS`: how often each instance finalises expired attempts.
     pub sweep_interval: Duration,
+    /// `INVIGIL_VERIFY_RATE_PER_MINUTE`: public verifications per client address and minute.
+    pub verify_rate_per_minute: u32,
 }
 
 /// The audience every access token is issued for and checked against.
@@ -60,6 +62,7 @@ impl Default for Settings {
             answer_grace: Duration::from_secs(15),
             log_json: false,
             sweep_interval: Duration::from_secs(5),
+            verify_rate_per_minute: 60,
         }
     }
 }
@@ -127,6 +130,10 @@ impl Settings {
         if let Some(v) = get("INVIGIL_SWEEP_INTERVAL_MS") {
             s.sweep_interval =
                 Duration::from_millis(parse_num("INVIGIL_SWEEP_INTERVAL_MS", &v, 10, 3_600_000)?);
+        }
+        if let Some(v) = get("INVIGIL_VERIFY_RATE_PER_MINUTE") {
+            s.verify_rate_per_minute =
+                parse_num("INVIGIL_VERIFY_RATE_PER_MINUTE", &v, 1, 10_000_000)? as u32;
         }
         if let Some(v) = get("INVIGIL_LOG_FORMAT") {
             s.log_json = match v.as_str() {

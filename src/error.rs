@@ -50,6 +50,14 @@ pub enum ApiError {
     AttemptClosed,
     #[error("invalid answer: {0}")]
     InvalidAnswer(String),
+    #[error("prerequisite missing: {0}")]
+    PrerequisiteMissing(String),
+    #[error("already certified")]
+    AlreadyCertified { renewal_opens_on: chrono::NaiveDate },
+    #[error("malformed certificate number")]
+    MalformedNumber,
+    #[error("revoked")]
+    Revoked,
     /// The database does not answer; the cause is for the log only.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -95,6 +103,10 @@ impl ApiError {
             ApiError::RetakeWait { .. } => "retake_wait",
             ApiError::AttemptClosed => "attempt_closed",
             ApiError::InvalidAnswer(_) => "invalid_answer",
+            ApiError::PrerequisiteMissing(_) => "prerequisite_missing",
+            ApiError::AlreadyCertified { .. } => "already_certified",
+            ApiError::MalformedNumber => "malformed_number",
+            ApiError::Revoked => "revoked",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -119,6 +131,10 @@ impl ApiError {
             ApiError::RetakeWait { .. } => "A retake must wait",
             ApiError::AttemptClosed => "The attempt is closed",
             ApiError::InvalidAnswer(_) => "The answer is not valid for this question",
+            ApiError::PrerequisiteMissing(_) => "A prerequisite certification is missing",
+            ApiError::AlreadyCertified { .. } => "Already certified",
+            ApiError::MalformedNumber => "Not a valid certificate number",
+            ApiError::Revoked => "The certificate is revoked",
             ApiError::Unavailable(_) => "The service is temporarily unavailable",
             ApiError::Internal(_) => "Internal server error",
         }
@@ -127,6 +143,15 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             ApiError::Validation(d) | ApiError::WeakPassword(d) | ApiError::InvalidAnswer(d) => d.clone(),
+            ApiError::PrerequisiteMissing(code) => {
+                format!("This exam requires an active {code} certificate.")
+            }
+            ApiError::AlreadyCertified { renewal_opens_on } => {
+                format!("You hold this certification; a renewal attempt is possible from {renewal_opens_on}.")
+            }
+            ApiError::MalformedNumber => {
+                "The number is mistyped: its check character does not match (e.g. MLOAF-7K3Q-9XPR-D).".into()
+            }
             ApiError::AttemptInProgress => "Finish or submit the attempt that is open before starting another.".into(),
             ApiError::AttemptClosed => {
                 "The attempt no longer accepts answers: it was submitted, ended, paused, or its time ran out.".into()
@@ -186,12 +211,16 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::Validation(_) | ApiError::WeakPassword(_) | ApiError::InvalidAnswer(_) => {
-                StatusCode::BAD_REQUEST
-            }
-            ApiError::EmailTaken | ApiError::AttemptInProgress | ApiError::AttemptClosed => {
-                StatusCode::CONFLICT
-            }
+            ApiError::Validation(_)
+            | ApiError::WeakPassword(_)
+            | ApiError::InvalidAnswer(_)
+            | ApiError::MalformedNumber => StatusCode::BAD_REQUEST,
+            ApiError::EmailTaken
+            | ApiError::AttemptInProgress
+            | ApiError::AttemptClosed
+            | ApiError::AlreadyCertified { .. } => StatusCode::CONFLICT,
+            ApiError::PrerequisiteMissing(_) => StatusCode::FORBIDDEN,
+            ApiError::Revoked => StatusCode::GONE,
             ApiError::InvalidCredentials
             | ApiError::Unauthorized(_)
             | ApiError::TokenExpired

@@ -33,6 +33,11 @@ enum Command {
         #[command(subcommand)]
         command: BankCommand,
     },
+    /// Manage the keys that sign credentials.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Manage accounts.
     User {
         #[command(subcommand)]
@@ -49,6 +54,13 @@ enum BankCommand {
     },
     /// Validate a bank and import it into the database (new content becomes new versions).
     Import { dir: Option<PathBuf> },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new signing key; the old public keys stay published, so credentials already
+    /// issued still verify.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -121,6 +133,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
                 .write(move |conn| Ok(invigil::db::catalog::import(conn, &bank, now)?))
                 .await?;
             println!("{}: imported; {report}", dir.display());
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let db = Db::connect(&settings.database_url, 1, settings.db_timeout)?;
+            db.migrate()?;
+            let now = chrono::Utc::now();
+            let kid = db
+                .write(move |conn| invigil::service::credentials::create_key(conn, now))
+                .await?;
+            println!("new signing key {kid}; earlier keys stay published");
         }
         Command::User {
             command:

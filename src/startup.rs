@@ -53,6 +53,14 @@ impl Application {
         )?;
         db.migrate()?;
         import_bank(&settings, &db, clock.now())?;
+        {
+            let mut conn = db.writer_blocking().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let now = clock.now();
+            crate::db::write_transaction(&mut conn, |c| {
+                crate::service::credentials::ensure_key(c, now)
+            })
+            .map_err(|e| anyhow::anyhow!("signing key: {e}"))?;
+        }
         let tokens = TokenKeys::new(
             &jwt_secret(&settings, &db)?,
             &settings.jwt_issuer,
@@ -61,11 +69,16 @@ impl Application {
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let verify_limiter = crate::ratelimit::RateLimiter::new(
+            settings.verify_rate_per_minute,
+            chrono::Duration::minutes(1),
+        );
         let state = web::Data::new(AppState {
             db,
             clock,
             settings: Arc::new(settings),
             tokens,
+            verify_limiter,
         });
         let openapi = web::Data::new(OpenApiDocument(openapi_json()?));
 

@@ -11,4 +11,6 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub tokens: TokenKeys,
+    /// Public certificate verification, per client address.
+    pub verify_limiter: crate::ratelimit::RateLimiter,
 }

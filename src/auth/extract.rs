@@ -96,6 +96,41 @@ role_extractor!(
     Role::Proctor
 );
 
+/// A training partner, authenticated by its `X-Api-Key`.
+#[derive(Clone, Debug)]
+pub struct Partner {
+    pub id: String,
+    pub name: String,
+}
+
+impl FromRequest for Partner {
+    type Error = ApiError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let key = req
+            .headers()
+            .get("x-api-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let state = state(req).cloned();
+        Box::pin(async move {
+            let state = state?;
+            let key = key.ok_or(ApiError::Unauthorized("an X-Api-Key header is required"))?;
+            let hash = crate::auth::refresh::hash(key.trim());
+            let partner = state
+                .db
+                .read(move |conn| Ok(crate::db::certificates::partner_by_key_hash(conn, &hash)?))
+                .await?
+                .ok_or(ApiError::Unauthorized("the API key is not valid"))?;
+            Ok(Partner {
+                id: partner.id,
+                name: partner.name,
+            })
+        })
+    }
+}
+
 /// The client's address: the peer, or the first `X-Forwarded-For` hop when the server is
 /// configured to sit behind a load balancer that sets it.
 #[derive(Clone, Debug)]

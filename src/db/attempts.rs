@@ -84,6 +84,7 @@ pub struct ResultRow {
     pub closed_reason: String,
     pub submitted_at: NaiveDateTime,
     pub scored_at: NaiveDateTime,
+    pub certificate_number: Option<String>,
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<AttemptRow>> {
@@ -307,6 +308,18 @@ pub fn set_status(conn: &mut DbConn, attempt_id: &str, from: &str, to: &str) -> 
 pub fn insert_result(conn: &mut DbConn, row: &ResultRow) -> QueryResult<()> {
     diesel::insert_into(rs::table)
         .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Links the certificate an approved result earned (results are otherwise never changed).
+pub fn set_result_certificate(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    number: &str,
+) -> QueryResult<()> {
+    diesel::update(rs::table.find(attempt_id))
+        .set(rs::certificate_number.eq(number))
         .execute(conn)
         .map(|_| ())
 }

@@ -6,6 +6,7 @@
 
 pub mod attempts;
 pub mod catalog;
+pub mod certificates;
 pub mod schema;
 pub mod server_settings;
 pub mod throttle;

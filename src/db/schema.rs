@@ -154,6 +154,55 @@ diesel::table! {
         closed_reason -> Text,
         submitted_at -> Timestamp,
         scored_at -> Timestamp,
+        certificate_number -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    certificates (number) {
+        number -> Text,
+        user_id -> Text,
+        certification_code -> Text,
+        holder_name -> Text,
+        issued_on -> Date,
+        expires_on -> Date,
+        renewal_window_days -> Integer,
+        issuing_attempt_id -> Text,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    certificate_events (id) {
+        id -> Text,
+        certificate_number -> Text,
+        kind -> Text,
+        attempt_id -> Nullable<Text>,
+        at -> Timestamp,
+        expires_on_before -> Nullable<Date>,
+        expires_on_after -> Date,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    partners (id) {
+        id -> Text,
+        name -> Text,
+        api_key_hash -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    signing_keys (kid) {
+        kid -> Text,
+        private_key -> Text,
+        public_key -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -165,6 +214,8 @@ diesel::joinable!(attempts -> users (user_id));
 diesel::joinable!(attempts -> certifications (certification_code));
 diesel::joinable!(attempt_questions -> attempts (attempt_id));
 diesel::joinable!(results -> attempts (attempt_id));
+diesel::joinable!(certificates -> certifications (certification_code));
+diesel::joinable!(certificate_events -> certificates (certificate_number));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -179,4 +230,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempt_questions,
     answers,
     results,
+    certificates,
+    certificate_events,
+    partners,
+    signing_keys,
 );

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod catalog;
+pub mod certificate;
 pub mod form;
 pub mod kinds;
 pub mod scoring;

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod attempts;
 pub mod catalog;
+pub mod certificates;
 pub mod health;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -25,7 +26,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(attempts::save_answer)
         .service(attempts::submit_attempt)
         .service(attempts::get_result)
-        .service(attempts::list_my_attempts);
+        .service(attempts::list_my_attempts)
+        .service(certificates::list_my_certificates)
+        .service(certificates::verify_certificate)
+        .service(certificates::verify_batch)
+        .service(certificates::get_credential)
+        .service(certificates::jwks)
+        .service(certificates::revoke_certificate)
+        .service(certificates::create_partner)
+        .service(certificates::revoke_partner);
 }
 
 /// The document's fixed parts; paths and schemas are collected from `configure`.

@@ -11,6 +11,7 @@ use crate::domain::form::{self, PoolItem};
 use crate::domain::kinds::QuestionKind;
 use crate::domain::scoring::{self, ScoredItem};
 use crate::error::{ApiError, ApiResult};
+use crate::service::certificates;
 use crate::state::AppState;
 use crate::views::{
     instant, AnswerView, AttemptSummaryView, AttemptView, DomainScoreView, OptionView,
@@ -66,6 +67,12 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
         .db
         .write(move |conn| {
             let cert = catalog::find(conn, &code)?.ok_or(ApiError::NotFound)?.row;
+            certificates::check_eligibility(
+                conn,
+                &user_id,
+                &code,
+                certificates::today(timing.now),
+            )?;
             // An open attempt whose time is up is finished first; it no longer blocks.
             for open in rows::open_for_user(conn, &user_id)? {
                 if timing.overdue(&open) {
@@ -348,7 +355,7 @@ pub async fn submit(
             };
             let (result, _) = finalize(conn, &attempt.id, reason, timing.now)?;
             let attempt = owned(conn, &user_id, &attempt_id)?;
-            result_view(&attempt, &result)
+            result_view(conn, &attempt, &result, timing.now)
         })
         .await
 }
@@ -366,7 +373,7 @@ pub async fn result(
         .read(move |conn| {
             let attempt = owned(conn, &user_id, &attempt_id)?;
             let result = rows::result(conn, &attempt.id)?.ok_or(ApiError::AttemptInProgress)?;
-            result_view(&attempt, &result)
+            result_view(conn, &attempt, &result, timing.now)
         })
         .await
 }
@@ -455,7 +462,11 @@ pub fn finalize(
         _ => to_db_time(now),
     };
     if rows::close(conn, attempt_id, closing, ended_at)? {
-        let result = score(conn, &attempt, reason, ended_at, now)?;
+        let mut result = score(conn, &attempt, reason, ended_at, now)?;
+        if result.passed && reason != CloseReason::Terminated {
+            // Issued in the transaction that records the result: both or neither.
+            result.certificate_number = Some(certificates::award(conn, &attempt, now)?);
+        }
         rows::insert_result(conn, &result)?;
         let outcome = if reason == CloseReason::Terminated {
             // Scored for the record, never certified.
@@ -536,6 +547,7 @@ fn score(
         closed_reason: reason.as_str().into(),
         submitted_at: ended_at,
         scored_at: to_db_time(now),
+        certificate_number: None,
     })
 }
 
@@ -601,8 +613,24 @@ fn answer_view(answer: &AnswerRow, public_id: &str) -> ApiResult<AnswerView> {
     })
 }
 
-pub fn result_view(attempt: &AttemptRow, result: &ResultRow) -> ApiResult<ResultView> {
+pub fn result_view(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    result: &ResultRow,
+    now: DateTime<Utc>,
+) -> ApiResult<ResultView> {
     let domains: Vec<DomainScore> = decode(&result.domains)?;
+    let certificate = match &result.certificate_number {
+        Some(number) => match crate::db::certificates::find(conn, number)? {
+            Some(record) => Some(certificates::certificate_view(
+                conn,
+                record,
+                certificates::today(now),
+            )?),
+            None => None,
+        },
+        None => None,
+    };
     Ok(ResultView {
         attempt_id: attempt.id.clone(),
         certification_code: attempt.certification_code.clone(),
@@ -620,7 +648,7 @@ pub fn result_view(attempt: &AttemptRow, result: &ResultRow) -> ApiResult<Result
             })
             .collect(),
         submitted_at: instant(&from_db_time(result.submitted_at)),
-        certificate: None,
+        certificate,
     })
 }
 

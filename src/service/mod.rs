@@ -2,3 +2,5 @@
 
 pub mod accounts;
 pub mod attempts;
+pub mod certificates;
+pub mod credentials;

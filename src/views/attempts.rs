@@ -71,9 +71,8 @@ pub struct ResultView {
     pub points_possible: i32,
     pub domains: Vec<DomainScoreView>,
     pub submitted_at: String,
-    /// The certificate this result earned, if any.
-    #[schema(value_type = Option<Object>)]
-    pub certificate: Option<serde_json::Value>,
+    /// The certificate this result earned (issued or renewed), if any.
+    pub certificate: Option<super::CertificateView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,9 +2,11 @@
 
 mod attempts;
 mod catalog;
+mod certificates;
 
 pub use attempts::*;
 pub use catalog::*;
+pub use certificates::*;
 
 use crate::db::users::UserRow;
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod attempts;
 mod bank;
+mod certificates;
 mod durability;
 mod errors;
 mod operations;

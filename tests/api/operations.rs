@@ -26,6 +26,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/attempts/{id}/submit"),
     ("get", "/v1/attempts/{id}/result"),
     ("get", "/v1/me/attempts"),
+    ("get", "/v1/me/certificates"),
+    ("get", "/v1/verify/{number}"),
+    ("post", "/v1/partner/verifications"),
+    ("get", "/v1/certificates/{number}/credential"),
+    ("get", "/.well-known/jwks.json"),
+    ("post", "/v1/admin/certificates/{number}/revoke"),
+    ("post", "/v1/admin/partners"),
+    ("post", "/v1/admin/partners/{id}/revoke"),
 ];
 
 both_backends! {
@@ -51,7 +59,7 @@ both_backends! {
         assert_eq!(listed, expected);
         // And each route described really answers something other than the router's 404.
         for (method, path) in ROUTES {
-            let concrete = path.replace("{code}", "MLOA-F").replace("{id}", "x").replace("{question_id}", "y");
+            let concrete = path.replace("{code}", "MLOA-F").replace("{id}", "x").replace("{question_id}", "y").replace("{number}", "MLOAF-0000-0000-0");
             let resp = app.request(method.to_uppercase().parse().unwrap(), &concrete, None, None).await;
             let routed = resp.status() != StatusCode::NOT_FOUND
                 || resp.json::<Value>().await.map(|b| b["detail"] != "Not found").unwrap_or(false);

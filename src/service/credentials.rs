@@ -1,0 +1,144 @@
+//! Signed credentials: a certificate as a compact JWS (EdDSA over Ed25519) that anyone
+//! can verify offline with the published keys. Keys live in the database so that every
+//! instance signs alike; rotation adds a key and keeps the old ones published.
+
+use crate::db::certificates::{self as rows, SigningKeyRow};
+use crate::db::{to_db_time, DbConn};
+use crate::domain::certificate::CertificateNumber;
+use crate::error::{ApiError, ApiResult};
+use crate::service::certificates::{status, today};
+use crate::state::AppState;
+use crate::views::{JwkView, JwksView};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use ed25519_dalek::pkcs8::EncodePrivateKey;
+use ed25519_dalek::SigningKey;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The claims of a credential.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct CredentialClaims {
+    pub iss: String,
+    pub sub: String,
+    pub iat: i64,
+    pub nbf: i64,
+    /// The end of the expiry day (UTC).
+    pub exp: i64,
+    pub number: String,
+    pub holder_name: String,
+    pub certification_code: String,
+    pub certification_title: String,
+    pub level: String,
+    pub issued_on: String,
+    pub expires_on: String,
+}
+
+/// Creates a signing key and stores it; it signs from now on.
+pub fn create_key(conn: &mut DbConn, now: DateTime<Utc>) -> ApiResult<String> {
+    let mut seed = [0u8; 32];
+    rand::rng().fill_bytes(&mut seed);
+    let key = SigningKey::from_bytes(&seed);
+    let public = key.verifying_key().to_bytes();
+    // The kid is derived from the public key, so it never collides across instances.
+    let kid = hex::encode(&Sha256::digest(public)[..8]);
+    rows::insert_signing_key(
+        conn,
+        &SigningKeyRow {
+            kid: kid.clone(),
+            private_key: STANDARD.encode(seed),
+            public_key: URL_SAFE_NO_PAD.encode(public),
+            created_at: to_db_time(now),
+        },
+    )?;
+    Ok(kid)
+}
+
+/// Makes sure a key exists (first start).
+pub fn ensure_key(conn: &mut DbConn, now: DateTime<Utc>) -> ApiResult<()> {
+    if rows::signing_keys(conn)?.is_empty() {
+        create_key(conn, now)?;
+    }
+    Ok(())
+}
+
+pub async fn jwks(state: &AppState) -> ApiResult<JwksView> {
+    let keys = state.db.read(|conn| Ok(rows::signing_keys(conn)?)).await?;
+    Ok(JwksView {
+        keys: keys
+            .into_iter()
+            .map(|k| JwkView {
+                kty: "OKP",
+                crv: "Ed25519",
+                x: k.public_key,
+                kid: k.kid,
+                alg: "EdDSA",
+                use_: "sig",
+            })
+            .collect(),
+    })
+}
+
+/// The signed credential of a certificate; 410 `revoked` for a revoked one.
+pub async fn credential(state: &AppState, raw: &str) -> ApiResult<String> {
+    let number = CertificateNumber::parse(raw).ok_or(ApiError::MalformedNumber)?;
+    let now = state.clock.now();
+    let issuer = state.settings.jwt_issuer.clone();
+    let (record, key) = state
+        .db
+        .read(move |conn| {
+            let record = rows::find(conn, number.as_str())?.ok_or(ApiError::NotFound)?;
+            let key = rows::signing_keys(conn)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::internal("no signing key"))?;
+            Ok((record, key))
+        })
+        .await?;
+    if record.row.revoked_at.is_some() || status(&record.row, today(now)).as_str() == "revoked" {
+        return Err(ApiError::Revoked);
+    }
+    let end_of_expiry = record
+        .row
+        .expires_on
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc().timestamp())
+        .ok_or_else(|| ApiError::internal("expiry out of range"))?;
+    let claims = CredentialClaims {
+        iss: issuer,
+        sub: record.row.number.clone(),
+        iat: now.timestamp(),
+        nbf: now.timestamp(),
+        exp: end_of_expiry,
+        number: record.row.number,
+        holder_name: record.row.holder_name,
+        certification_code: record.row.certification_code,
+        certification_title: record.title,
+        level: record.level,
+        issued_on: record.row.issued_on.to_string(),
+        expires_on: record.row.expires_on.to_string(),
+    };
+    sign(&key, &claims)
+}
+
+fn sign(key: &SigningKeyRow, claims: &CredentialClaims) -> ApiResult<String> {
+    let seed: [u8; 32] = STANDARD
+        .decode(&key.private_key)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ApiError::internal("stored signing key is malformed"))?;
+    let der = SigningKey::from_bytes(&seed)
+        .to_pkcs8_der()
+        .map_err(ApiError::internal)?;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+    header.kid = Some(key.kid.clone());
+    jsonwebtoken::encode(
+        &header,
+        claims,
+        &jsonwebtoken::EncodingKey::from_ed_der(der.as_bytes()),
+    )
+    .map_err(ApiError::internal)
+}

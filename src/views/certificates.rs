@@ -1,0 +1,102 @@
+//! Certificates as holders, the public and partners see them: never an email, never an
+//! attempt's detail.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct CertificateView {
+    pub number: String,
+    pub certification_code: String,
+    pub level: String,
+    pub holder_name: String,
+    /// `active`, `renewal_due`, `expired` or `revoked`, as of today.
+    pub status: String,
+    pub issued_on: String,
+    pub expires_on: String,
+    pub renewal_opens_on: String,
+    pub revoked_reason: Option<String>,
+    pub certification_title: String,
+    /// Every issue, renewal and recertification, oldest first.
+    pub history: Vec<CertificateEventView>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct CertificateEventView {
+    /// `issued`, `renewed`, `recertified` or `revoked`.
+    pub kind: String,
+    pub at: String,
+    pub expires_on: String,
+}
+
+/// `GET /v1/verify/{number}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerificationView {
+    pub number: String,
+    pub status: String,
+    pub holder_name: String,
+    pub certification_code: String,
+    pub certification_title: String,
+    pub level: String,
+    pub issued_on: String,
+    pub expires_on: String,
+    pub renewal_opens_on: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerVerificationsView {
+    pub results: Vec<PartnerVerificationView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerVerificationView {
+    pub number: String,
+    pub found: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certification_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_on: Option<String>,
+    /// `malformed_number` when the number's check character is wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PartnerView {
+    pub id: String,
+    pub name: String,
+    /// Shown once, at creation; only its hash is kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialView {
+    /// A compact JWS (EdDSA over Ed25519), verifiable with `GET /.well-known/jwks.json`.
+    pub credential: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JwksView {
+    pub keys: Vec<JwkView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JwkView {
+    pub kty: &'static str,
+    pub crv: &'static str,
+    /// The public key, base64url.
+    pub x: String,
+    pub kid: String,
+    pub alg: &'static str,
+    #[serde(rename = "use")]
+    pub use_: &'static str,
+}
