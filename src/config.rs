@@ -40,6 +40,8 @@ pub struct Settings {
     pub sweep_interval: Duration,
     /// `INVIGIL_VERIFY_RATE_PER_MINUTE`: public verifications per client address and minute.
     pub verify_rate_per_minute: u32,
+    /// Proctoring thresholds and flag weights (`INVIGIL_REVIEW_BAR`, `INVIGIL_FLAG_WEIGHTS`, …).
+    pub proctoring: crate::domain::proctoring::Rules,
 }
 
 /// The audience every access token is issued for and checked against.
@@ -63,6 +65,7 @@ impl Default for Settings {
             log_json: false,
             sweep_interval: Duration::from_secs(5),
             verify_rate_per_minute: 60,
+            proctoring: crate::domain::proctoring::Rules::default(),
         }
     }
 }
@@ -134,6 +137,54 @@ impl Settings {
         if let Some(v) = get("INVIGIL_VERIFY_RATE_PER_MINUTE") {
             s.verify_rate_per_minute =
                 parse_num("INVIGIL_VERIFY_RATE_PER_MINUTE", &v, 1, 10_000_000)? as u32;
+        }
+        let rules = &mut s.proctoring;
+        if let Some(v) = get("INVIGIL_REVIEW_BAR") {
+            rules.review_bar = parse_num("INVIGIL_REVIEW_BAR", &v, 0, 100)? as i64;
+        }
+        if let Some(v) = get("INVIGIL_FACE_NOT_DETECTED_COUNT") {
+            rules.face_not_detected_count =
+                parse_num("INVIGIL_FACE_NOT_DETECTED_COUNT", &v, 1, 1000)? as usize;
+        }
+        if let Some(v) = get("INVIGIL_FACE_NOT_DETECTED_WINDOW_SECONDS") {
+            rules.face_not_detected_window = chrono::Duration::seconds(parse_num(
+                "INVIGIL_FACE_NOT_DETECTED_WINDOW_SECONDS",
+                &v,
+                1,
+                86_400,
+            )? as i64);
+        }
+        if let Some(v) = get("INVIGIL_FOCUS_LOST_COUNT") {
+            rules.focus_lost_count = parse_num("INVIGIL_FOCUS_LOST_COUNT", &v, 1, 1000)? as usize;
+        }
+        if let Some(v) = get("INVIGIL_FOCUS_LOST_MAX_SECONDS") {
+            rules.focus_lost_longest = chrono::Duration::seconds(parse_num(
+                "INVIGIL_FOCUS_LOST_MAX_SECONDS",
+                &v,
+                1,
+                86_400,
+            )? as i64);
+        }
+        if let Some(v) = get("INVIGIL_HEARTBEAT_GAP_SECONDS") {
+            rules.heartbeat_gap =
+                chrono::Duration::seconds(
+                    parse_num("INVIGIL_HEARTBEAT_GAP_SECONDS", &v, 1, 86_400)? as i64,
+                );
+        }
+        if let Some(v) = get("INVIGIL_FLAG_WEIGHTS") {
+            for pair in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                let (name, weight) = pair.split_once('=').ok_or_else(|| {
+                    anyhow::anyhow!("INVIGIL_FLAG_WEIGHTS: {pair:?} is not rule=weight")
+                })?;
+                let flag =
+                    crate::domain::proctoring::Flag::parse(name.trim()).ok_or_else(|| {
+                        anyhow::anyhow!("INVIGIL_FLAG_WEIGHTS: unknown rule {name:?}")
+                    })?;
+                rules.set_weight(
+                    flag,
+                    parse_num("INVIGIL_FLAG_WEIGHTS", weight.trim(), 0, 100)? as i64,
+                );
+            }
         }
         if let Some(v) = get("INVIGIL_LOG_FORMAT") {
             s.log_json = match v.as_str() {

@@ -1,7 +1,7 @@
 //! Periodic work every instance does; each task is safe to run in several instances at once.
 
 use crate::db::throttle;
-use crate::service::attempts;
+use crate::service::{attempts, proctoring};
 use crate::state::AppState;
 use actix_web::web;
 use std::time::Duration;
@@ -38,6 +38,11 @@ async fn sweep_forever(state: web::Data<AppState>) {
             Ok(0) => {}
             Ok(n) => tracing::info!(finalised = n, "expired attempts finalised"),
             Err(e) => tracing::warn!(error = %e, "sweep failed"),
+        }
+        match proctoring::sweep_silence(&state).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(flags = n, "silent attempts flagged"),
+            Err(e) => tracing::warn!(error = %e, "silence sweep failed"),
         }
     }
 }

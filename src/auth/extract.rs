@@ -131,6 +131,33 @@ impl FromRequest for Partner {
     }
 }
 
+/// Where a request came from: its address and user agent, recorded with every answer
+/// save and proctoring event.
+#[derive(Clone, Debug)]
+pub struct ClientInfo {
+    pub addr: String,
+    pub user_agent: String,
+}
+
+impl FromRequest for ClientInfo {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let addr = match ClientAddr::from_request(req, payload).into_inner() {
+            Ok(ClientAddr(addr)) => addr,
+            Err(e) => return ready(Err(e)),
+        };
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.chars().take(300).collect())
+            .unwrap_or_default();
+        ready(Ok(ClientInfo { addr, user_agent }))
+    }
+}
+
 /// The client's address: the peer, or the first `X-Forwarded-For` hop when the server is
 /// configured to sit behind a load balancer that sets it.
 #[derive(Clone, Debug)]

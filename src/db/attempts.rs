@@ -26,6 +26,8 @@ pub struct AttemptRow {
     pub pass_mark_tenths: i32,
     pub closed_at: Option<NaiveDateTime>,
     pub last_saved_at: Option<NaiveDateTime>,
+    pub paused_at: Option<NaiveDateTime>,
+    pub extra_time_percent: i32,
 }
 
 impl AttemptRow {
@@ -330,4 +332,69 @@ pub fn result(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Option<ResultR
         .select(ResultRow::as_select())
         .first(conn)
         .optional()
+}
+
+/// Pauses a running attempt; false when it was not running.
+pub fn pause(conn: &mut DbConn, attempt_id: &str, at_time: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        at::table
+            .filter(at::id.eq(attempt_id))
+            .filter(at::status.eq("in_progress")),
+    )
+    .set((at::status.eq("paused"), at::paused_at.eq(at_time)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Resumes a paused attempt with its deadline moved; false when it was not paused.
+pub fn resume(conn: &mut DbConn, attempt_id: &str, deadline: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        at::table
+            .filter(at::id.eq(attempt_id))
+            .filter(at::status.eq("paused")),
+    )
+    .set((
+        at::status.eq("in_progress"),
+        at::paused_at.eq(None::<NaiveDateTime>),
+        at::deadline.eq(deadline),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Attempts in the given statuses, oldest first.
+pub fn with_status(conn: &mut DbConn, statuses: &[String]) -> QueryResult<Vec<AttemptRow>> {
+    at::table
+        .filter(at::status.eq_any(statuses))
+        .order((at::started_at.asc(), at::id.asc()))
+        .limit(1000)
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+}
+
+/// Running attempts whose last heartbeat (or start) is older than `since` and that have
+/// no heartbeat_gap flag yet: the ones the sweeper must look at.
+pub fn quiet(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<String>> {
+    let placeholder = match conn {
+        DbConn::Pg(_) => "$1",
+        DbConn::Sqlite(_) => "?",
+    };
+    let sql = format!(
+        "SELECT a.id AS id FROM attempts a \
+         WHERE a.status = 'in_progress' \
+         AND NOT EXISTS (SELECT 1 FROM attempt_flags f WHERE f.attempt_id = a.id AND f.rule = 'heartbeat_gap') \
+         AND COALESCE((SELECT MAX(e.received_at) FROM attempt_events e \
+                       WHERE e.attempt_id = a.id AND e.kind = 'heartbeat'), a.started_at) < {placeholder} \
+         LIMIT 500"
+    );
+    let rows: Vec<IdRow> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Timestamp, _>(since)
+        .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }

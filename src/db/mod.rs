@@ -5,8 +5,10 @@
 //! call runs on the blocking thread pool so that the async workers never wait on a disk.
 
 pub mod attempts;
+pub mod audit;
 pub mod catalog;
 pub mod certificates;
+pub mod proctoring;
 pub mod schema;
 pub mod server_settings;
 pub mod throttle;

@@ -116,6 +116,78 @@ diesel::table! {
         pass_mark_tenths -> Integer,
         closed_at -> Nullable<Timestamp>,
         last_saved_at -> Nullable<Timestamp>,
+        paused_at -> Nullable<Timestamp>,
+        extra_time_percent -> Integer,
+    }
+}
+
+diesel::table! {
+    attempt_events (id) {
+        id -> Text,
+        attempt_id -> Text,
+        kind -> Text,
+        occurred_at -> Timestamp,
+        received_at -> Timestamp,
+        details -> Text,
+        client_addr -> Text,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    answer_saves (id) {
+        id -> Text,
+        attempt_id -> Text,
+        position -> Integer,
+        revision -> Integer,
+        saved_at -> Timestamp,
+        client_addr -> Text,
+        user_agent -> Text,
+    }
+}
+
+diesel::table! {
+    attempt_flags (attempt_id, rule) {
+        attempt_id -> Text,
+        rule -> Text,
+        raised_at -> Timestamp,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    attempt_warnings (id) {
+        id -> Text,
+        attempt_id -> Text,
+        proctor_id -> Text,
+        text -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accommodations (id) {
+        id -> Text,
+        user_id -> Text,
+        certification_code -> Nullable<Text>,
+        extra_time_percent -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        actor -> Text,
+        action -> Text,
+        attempt_id -> Nullable<Text>,
+        certificate_number -> Nullable<Text>,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        detail -> Nullable<Text>,
     }
 }
 
@@ -234,4 +306,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     certificate_events,
     partners,
     signing_keys,
+    attempt_events,
+    answer_saves,
+    attempt_flags,
+    attempt_warnings,
+    accommodations,
+    audit_log,
 );

@@ -5,5 +5,6 @@ pub mod catalog;
 pub mod certificate;
 pub mod form;
 pub mod kinds;
+pub mod proctoring;
 pub mod scoring;
 pub mod throttle;

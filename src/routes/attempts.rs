@@ -1,6 +1,6 @@
 //! Exam attempts, for the candidate who owns them.
 
-use crate::auth::extract::CandidateUser;
+use crate::auth::extract::{CandidateUser, ClientInfo};
 use crate::error::{ApiResult, Problem};
 use crate::service::attempts::{self, SaveAnswer};
 use crate::state::AppState;
@@ -65,12 +65,21 @@ pub async fn get_attempt(
 pub async fn save_answer(
     state: web::Data<AppState>,
     user: CandidateUser,
+    client: ClientInfo,
     path: web::Path<(String, String)>,
     body: web::Json<SaveAnswer>,
 ) -> ApiResult<web::Json<AnswerView>> {
     let (id, question_id) = path.into_inner();
     Ok(web::Json(
-        attempts::save_answer(&state, user.0.id, id, question_id, body.into_inner()).await?,
+        attempts::save_answer(
+            &state,
+            user.0.id,
+            id,
+            question_id,
+            body.into_inner(),
+            client,
+        )
+        .await?,
     ))
 }
 

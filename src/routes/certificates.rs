@@ -130,12 +130,12 @@ pub struct RevokeRequest {
 #[post("/v1/admin/certificates/{number}/revoke")]
 pub async fn revoke_certificate(
     state: web::Data<AppState>,
-    _admin: AdminUser,
+    admin: AdminUser,
     number: web::Path<String>,
     body: web::Json<RevokeRequest>,
 ) -> ApiResult<web::Json<CertificateView>> {
     Ok(web::Json(
-        certificates::revoke(&state, &number, body.into_inner().reason).await?,
+        certificates::revoke(&state, admin.0.id, &number, body.into_inner().reason).await?,
     ))
 }
 

@@ -6,6 +6,7 @@ pub mod attempts;
 pub mod catalog;
 pub mod certificates;
 pub mod health;
+pub mod proctoring;
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi;
@@ -34,7 +35,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(certificates::jwks)
         .service(certificates::revoke_certificate)
         .service(certificates::create_partner)
-        .service(certificates::revoke_partner);
+        .service(certificates::revoke_partner)
+        .service(proctoring::post_event)
+        .service(proctoring::list_attempts)
+        .service(proctoring::list_events)
+        .service(proctoring::act)
+        .service(proctoring::review)
+        .service(proctoring::create_accommodation)
+        .service(proctoring::audit);
 }
 
 /// The document's fixed parts; paths and schemas are collected from `configure`.

@@ -2,23 +2,29 @@
 //! and scoring exactly once, whether by the candidate, a read after the deadline, or a
 //! sweeper in any instance.
 
+use crate::auth::extract::ClientInfo;
 use crate::db::attempts::{
     self as rows, AnswerRow, AttemptQuestionRow, AttemptRow, ResultRow, VersionRow,
 };
 use crate::db::{self, catalog, from_db_time, to_db_time, DbConn};
+use crate::db::{audit, proctoring as proctoring_rows};
 use crate::domain::catalog::{CutScore, Percent};
 use crate::domain::form::{self, PoolItem};
 use crate::domain::kinds::QuestionKind;
+use crate::domain::proctoring::Rules;
 use crate::domain::scoring::{self, ScoredItem};
 use crate::error::{ApiError, ApiResult};
-use crate::service::certificates;
+use crate::service::{certificates, proctoring};
 use crate::state::AppState;
 use crate::views::{
     instant, AnswerView, AttemptSummaryView, AttemptView, DomainScoreView, OptionView,
-    QuestionView, ResultView,
+    QuestionView, ResultView, WarningView,
 };
 use chrono::{DateTime, Duration, DurationRound, NaiveDateTime, Utc};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+/// The actor of what no person did (expiry, the sweeper).
+pub const SYSTEM: &str = "system";
 
 /// Why an attempt closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,23 +44,25 @@ impl CloseReason {
     }
 }
 
-/// The rules of time an attempt lives by.
+/// The rules an attempt lives by: time, and the proctoring policy.
 #[derive(Clone, Copy)]
-struct Timing {
-    now: DateTime<Utc>,
-    grace: Duration,
+pub struct Timing {
+    pub now: DateTime<Utc>,
+    pub grace: Duration,
+    pub rules: Rules,
 }
 
 impl Timing {
-    fn of(state: &AppState) -> Timing {
+    pub fn of(state: &AppState) -> Timing {
         Timing {
             now: state.clock.now(),
             grace: Duration::from_std(state.settings.answer_grace).unwrap_or_default(),
+            rules: state.settings.proctoring,
         }
     }
 
     /// Whether the attempt's answering time, grace included, is over.
-    fn overdue(&self, attempt: &AttemptRow) -> bool {
+    pub fn overdue(&self, attempt: &AttemptRow) -> bool {
         attempt.status == "in_progress" && self.now > from_db_time(attempt.deadline) + self.grace
     }
 }
@@ -76,7 +84,7 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
             // An open attempt whose time is up is finished first; it no longer blocks.
             for open in rows::open_for_user(conn, &user_id)? {
                 if timing.overdue(&open) {
-                    finalize(conn, &open.id, CloseReason::Expired, timing.now)?;
+                    finalize(conn, &open.id, CloseReason::Expired, &timing, SYSTEM)?;
                 } else {
                     return Err(ApiError::AttemptInProgress);
                 }
@@ -107,6 +115,7 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
             let drawn = form::draw(&seed, &domains, &items).map_err(ApiError::internal)?;
             let pass_mark = pass_mark(&cert, &drawn, &pool);
 
+            let extra_time_percent = proctoring_rows::extra_time_percent(conn, &user_id, &code)?;
             let started_at = timing
                 .now
                 .duration_trunc(Duration::seconds(1))
@@ -118,10 +127,14 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
                 status: "in_progress".into(),
                 seed: hex::encode(seed),
                 started_at: to_db_time(started_at),
-                deadline: to_db_time(started_at + Duration::minutes(cert.duration_minutes.into())),
+                deadline: to_db_time(
+                    started_at + allowed_time(cert.duration_minutes, extra_time_percent),
+                ),
                 pass_mark_tenths: pass_mark.tenths() as i32,
                 closed_at: None,
                 last_saved_at: None,
+                paused_at: None,
+                extra_time_percent,
             };
             let form_rows: Vec<AttemptQuestionRow> = drawn
                 .iter()
@@ -138,6 +151,24 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
                 .collect();
             rows::insert(conn, &attempt, &form_rows)
                 .map_err(|e| db::unique_violation_as(e, ApiError::AttemptInProgress))?;
+            audit::append(
+                conn,
+                attempt.started_at,
+                audit::Entry {
+                    actor: &user_id,
+                    action: "start",
+                    attempt_id: Some(&attempt.id),
+                    to: Some("in_progress"),
+                    detail: Some(format!(
+                        "{} questions, deadline {}, pass mark {}%, extra time {}%",
+                        form_rows.len(),
+                        instant(&from_db_time(attempt.deadline)),
+                        pass_mark,
+                        extra_time_percent
+                    )),
+                    ..Default::default()
+                },
+            )?;
             attempt_view(conn, &attempt, timing.now)
         })
         .await
@@ -169,6 +200,12 @@ fn check_limits(
         }
     }
     Ok(())
+}
+
+/// The exam's duration, lengthened by an accommodation (rounded up to whole seconds).
+fn allowed_time(duration_minutes: i32, extra_time_percent: i32) -> Duration {
+    let seconds = i64::from(duration_minutes) * 60 * (100 + i64::from(extra_time_percent));
+    Duration::seconds((seconds + 99) / 100)
 }
 
 fn seconds_until(t: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
@@ -234,7 +271,7 @@ async fn settle(
         state
             .db
             .write(move |conn| {
-                finalize(conn, &attempt_id, CloseReason::Expired, timing.now).map(|_| ())
+                finalize(conn, &attempt_id, CloseReason::Expired, &timing, SYSTEM).map(|_| ())
             })
             .await?;
     }
@@ -263,6 +300,7 @@ pub async fn save_answer(
     attempt_id: String,
     question_id: String,
     body: SaveAnswer,
+    client: ClientInfo,
 ) -> ApiResult<AnswerView> {
     let timing = Timing::of(state);
     if body.selected.len() > 64 {
@@ -273,7 +311,7 @@ pub async fn save_answer(
         .write(move |conn| {
             let attempt = owned(conn, &user_id, &attempt_id)?;
             if timing.overdue(&attempt) {
-                finalize(conn, &attempt.id, CloseReason::Expired, timing.now)?;
+                finalize(conn, &attempt.id, CloseReason::Expired, &timing, SYSTEM)?;
                 return Ok(Err(ApiError::AttemptClosed));
             }
             if !rows::touch_in_progress(conn, &attempt.id, to_db_time(timing.now))? {
@@ -307,6 +345,19 @@ pub async fn save_answer(
                     row
                 }
             };
+            proctoring_rows::insert_save(
+                conn,
+                &proctoring_rows::SaveRow {
+                    id: db::new_id(),
+                    attempt_id: attempt.id.clone(),
+                    position: question.position,
+                    revision: saved.revision,
+                    saved_at: to_db_time(timing.now),
+                    client_addr: client.addr,
+                    user_agent: client.user_agent,
+                },
+            )?;
+            proctoring::refresh_flags(conn, &attempt, &timing, None)?;
             Ok(Ok(answer_view(&saved, &question.public_id)?))
         })
         .await?;
@@ -353,7 +404,7 @@ pub async fn submit(
             } else {
                 CloseReason::Submitted
             };
-            let (result, _) = finalize(conn, &attempt.id, reason, timing.now)?;
+            let (result, _) = finalize(conn, &attempt.id, reason, &timing, &user_id)?;
             let attempt = owned(conn, &user_id, &attempt_id)?;
             result_view(conn, &attempt, &result, timing.now)
         })
@@ -397,7 +448,9 @@ pub async fn list_mine(state: &AppState, user_id: String) -> ApiResult<Vec<Attem
     for id in overdue {
         state
             .db
-            .write(move |conn| finalize(conn, &id, CloseReason::Expired, timing.now).map(|_| ()))
+            .write(move |conn| {
+                finalize(conn, &id, CloseReason::Expired, &timing, SYSTEM).map(|_| ())
+            })
             .await?;
     }
     state
@@ -438,7 +491,7 @@ pub async fn sweep(state: &AppState) -> ApiResult<usize> {
     for id in ids {
         let (_, closed_now) = state
             .db
-            .write(move |conn| finalize(conn, &id, CloseReason::Expired, timing.now))
+            .write(move |conn| finalize(conn, &id, CloseReason::Expired, &timing, SYSTEM))
             .await?;
         finalised += usize::from(closed_now);
     }
@@ -452,8 +505,10 @@ pub fn finalize(
     conn: &mut DbConn,
     attempt_id: &str,
     reason: CloseReason,
-    now: DateTime<Utc>,
+    timing: &Timing,
+    actor: &str,
 ) -> ApiResult<(ResultRow, bool)> {
+    let now = timing.now;
     let closing = reason.as_str();
     let attempt = rows::find(conn, attempt_id)?.ok_or(ApiError::NotFound)?;
     // An expired attempt ended at its deadline, whenever that was noticed.
@@ -461,28 +516,54 @@ pub fn finalize(
         CloseReason::Expired => attempt.deadline.min(to_db_time(now)),
         _ => to_db_time(now),
     };
-    if rows::close(conn, attempt_id, closing, ended_at)? {
-        let mut result = score(conn, &attempt, reason, ended_at, now)?;
-        if result.passed && reason != CloseReason::Terminated {
-            // Issued in the transaction that records the result: both or neither.
-            result.certificate_number = Some(certificates::award(conn, &attempt, now)?);
-        }
-        rows::insert_result(conn, &result)?;
-        let outcome = if reason == CloseReason::Terminated {
-            // Scored for the record, never certified.
-            "terminated"
-        } else if result.passed {
-            "passed"
-        } else {
-            "failed"
-        };
-        rows::set_status(conn, attempt_id, closing, outcome)?;
-        return Ok((result, true));
+    if !rows::close(conn, attempt_id, closing, ended_at)? {
+        let result = rows::result(conn, attempt_id)?.ok_or_else(|| {
+            ApiError::internal(format!("attempt {attempt_id} is closed without a result"))
+        })?;
+        return Ok((result, false));
     }
-    let result = rows::result(conn, attempt_id)?.ok_or_else(|| {
-        ApiError::internal(format!("attempt {attempt_id} is closed without a result"))
-    })?;
-    Ok((result, false))
+    let at = to_db_time(now);
+    let entry = |action, from, to, detail| audit::Entry {
+        actor,
+        action,
+        attempt_id: Some(attempt_id),
+        from: Some(from),
+        to: Some(to),
+        detail,
+        ..Default::default()
+    };
+    audit::append(
+        conn,
+        at,
+        entry(closing, attempt.status.as_str(), closing, None),
+    )?;
+    // The last look at the evidence before the outcome is decided.
+    let flags = proctoring::refresh_flags(conn, &attempt, timing, Some(from_db_time(ended_at)))?;
+    let mut result = score(conn, &attempt, reason, ended_at, now)?;
+    let outcome = if reason == CloseReason::Terminated {
+        // Scored for the record, never certified.
+        "terminated"
+    } else if !result.passed {
+        "failed"
+    } else if timing.rules.needs_review(&flags) {
+        "pending_review"
+    } else {
+        // Issued in the transaction that records the result: both or neither.
+        result.certificate_number = Some(certificates::award(conn, &attempt, now)?);
+        "passed"
+    };
+    rows::insert_result(conn, &result)?;
+    rows::set_status(conn, attempt_id, closing, outcome)?;
+    let detail = format!(
+        "{}/{} points, {}% against {}%; integrity {}",
+        result.points_awarded,
+        result.points_possible,
+        Percent::from_tenths(result.score_tenths.into()),
+        Percent::from_tenths(result.pass_mark_tenths.into()),
+        timing.rules.integrity_score(&flags)
+    );
+    audit::append(conn, at, entry("score", closing, outcome, Some(detail)))?;
+    Ok((result, true))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -585,10 +666,13 @@ fn attempt_view(
             answer_views.push(answer_view(answer, &question.public_id)?);
         }
     }
-    let remaining = if attempt.status == "in_progress" {
-        (deadline - now).num_seconds().max(0)
-    } else {
-        0
+    let remaining = match attempt.status.as_str() {
+        "in_progress" => (deadline - now).num_seconds().max(0),
+        // The clock stands still while a proctor has the attempt paused.
+        "paused" => attempt
+            .paused_at
+            .map_or(0, |p| (deadline - from_db_time(p)).num_seconds().max(0)),
+        _ => 0,
     };
     Ok(AttemptView {
         id: attempt.id.clone(),
@@ -598,7 +682,13 @@ fn attempt_view(
         deadline: instant(&deadline),
         server_time: instant(&now),
         time_remaining_seconds: remaining,
-        warnings: Vec::new(),
+        warnings: proctoring_rows::warnings(conn, &attempt.id)?
+            .into_iter()
+            .map(|w| WarningView {
+                text: w.text,
+                issued_at: instant(&from_db_time(w.issued_at)),
+            })
+            .collect(),
         questions,
         answers: answer_views,
     })

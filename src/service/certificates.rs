@@ -2,9 +2,10 @@
 
 use crate::db::attempts::AttemptRow;
 use crate::db::certificates::{self as rows, CertificateRecord, CertificateRow, EventRow};
-use crate::db::{self, catalog, from_db_time, to_db_time, users, DbConn};
+use crate::db::{self, audit, catalog, from_db_time, to_db_time, users, DbConn};
 use crate::domain::certificate::{add_months, CertificateNumber, CertificateStatus, Validity};
 use crate::error::{ApiError, ApiResult};
+use crate::service::attempts::SYSTEM;
 use crate::state::AppState;
 use crate::views::{
     instant, CertificateEventView, CertificateView, PartnerVerificationView, VerificationView,
@@ -85,6 +86,8 @@ pub fn award(conn: &mut DbConn, attempt: &AttemptRow, now: DateTime<Utc>) -> Api
                 at,
                 Some(held.expires_on),
                 expires_on,
+                SYSTEM,
+                None,
             )?;
             held.number
         }
@@ -118,6 +121,8 @@ pub fn award(conn: &mut DbConn, attempt: &AttemptRow, now: DateTime<Utc>) -> Api
                 at,
                 None,
                 v.expires_on,
+                SYSTEM,
+                None,
             )?;
             number
         }
@@ -162,6 +167,8 @@ fn recertify_chain(
                     at,
                     Some(held.expires_on),
                     expires_on,
+                    SYSTEM,
+                    None,
                 )?;
             }
         }
@@ -179,6 +186,9 @@ fn fresh_number(conn: &mut DbConn, code: &str) -> ApiResult<String> {
     }
 }
 
+/// Keeps an issue, renewal, recertification or revocation in the certificate's history
+/// and on the audit trail.
+#[allow(clippy::too_many_arguments)]
 fn event(
     conn: &mut DbConn,
     number: &str,
@@ -187,6 +197,8 @@ fn event(
     at: chrono::NaiveDateTime,
     before: Option<NaiveDate>,
     after: NaiveDate,
+    actor: &str,
+    note: Option<&str>,
 ) -> ApiResult<()> {
     rows::insert_event(
         conn,
@@ -199,6 +211,29 @@ fn event(
             expires_on_before: before,
             expires_on_after: after,
             detail: None,
+        },
+    )?;
+    let action = match kind {
+        "issued" => "issue",
+        "renewed" => "renew",
+        "recertified" => "recertify",
+        _ => "revoke",
+    };
+    let detail = match (note, before) {
+        (Some(note), _) => note.to_string(),
+        (None, Some(b)) if b != after => format!("expires_on {b} → {after}"),
+        _ => format!("expires_on {after}"),
+    };
+    audit::append(
+        conn,
+        at,
+        audit::Entry {
+            actor,
+            action,
+            attempt_id,
+            certificate_number: Some(number),
+            detail: Some(detail),
+            ..Default::default()
         },
     )?;
     Ok(())
@@ -323,7 +358,12 @@ pub async fn list_mine(state: &AppState, user_id: String) -> ApiResult<Vec<Certi
 }
 
 /// Revokes a certificate with a reason; revoking again keeps the first reason.
-pub async fn revoke(state: &AppState, raw: &str, reason: String) -> ApiResult<CertificateView> {
+pub async fn revoke(
+    state: &AppState,
+    admin_id: String,
+    raw: &str,
+    reason: String,
+) -> ApiResult<CertificateView> {
     let number = CertificateNumber::parse(raw).ok_or(ApiError::MalformedNumber)?;
     let now = state.clock.now();
     let reason = reason.trim().to_string();
@@ -345,6 +385,8 @@ pub async fn revoke(state: &AppState, raw: &str, reason: String) -> ApiResult<Ce
                     to_db_time(now),
                     Some(record.row.expires_on),
                     record.row.expires_on,
+                    &admin_id,
+                    Some(&reason),
                 )?;
             }
             let record = rows::find(conn, number.as_str())?.ok_or(ApiError::NotFound)?;

@@ -4,3 +4,4 @@ pub mod accounts;
 pub mod attempts;
 pub mod certificates;
 pub mod credentials;
+pub mod proctoring;

@@ -3,10 +3,12 @@
 mod attempts;
 mod catalog;
 mod certificates;
+mod proctoring;
 
 pub use attempts::*;
 pub use catalog::*;
 pub use certificates::*;
+pub use proctoring::*;
 
 use crate::db::users::UserRow;
 use chrono::{DateTime, SecondsFormat, Utc};

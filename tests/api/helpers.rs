@@ -135,7 +135,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         // Tests simulate many client addresses through this header.
         trust_forwarded_for: true,
         question_bank: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank"),
-        sweep_interval: std::time::Duration::from_millis(200),
+        // Tests sweep by hand; the background sweeper has a test of its own.
+        sweep_interval: std::time::Duration::from_secs(3600),
         ..Settings::default()
     }
 }
@@ -446,5 +447,26 @@ impl TestApp {
             .await
             .unwrap();
         serde_json::to_value(view).unwrap()
+    }
+}
+
+impl TestApp {
+    /// Moves the clock forward like a live exam client would: a heartbeat every 15 s.
+    pub async fn live_for(&self, token: &str, attempt_id: &str, total: chrono::Duration) {
+        let step = chrono::Duration::seconds(15);
+        let mut passed = chrono::Duration::zero();
+        while passed < total {
+            self.clock.advance(step);
+            passed += step;
+            let at = invigil::views::instant(&self.clock.now_utc());
+            let resp = self
+                .post(
+                    &format!("/v1/attempts/{attempt_id}/events"),
+                    Some(token),
+                    &json!({"type": "heartbeat", "occurred_at": at, "details": {}}),
+                )
+                .await;
+            assert_eq!(resp.status(), StatusCode::ACCEPTED);
+        }
     }
 }

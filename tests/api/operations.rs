@@ -34,6 +34,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/admin/certificates/{number}/revoke"),
     ("post", "/v1/admin/partners"),
     ("post", "/v1/admin/partners/{id}/revoke"),
+    ("post", "/v1/attempts/{id}/events"),
+    ("get", "/v1/proctor/attempts"),
+    ("get", "/v1/proctor/attempts/{id}/events"),
+    ("post", "/v1/proctor/attempts/{id}/actions"),
+    ("post", "/v1/proctor/attempts/{id}/review"),
+    ("post", "/v1/admin/accommodations"),
+    ("get", "/v1/admin/audit"),
 ];
 
 both_backends! {

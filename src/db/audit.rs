@@ -1,0 +1,83 @@
+//! The audit trail: rows are only ever inserted (the database refuses anything else).
+
+use super::schema::audit_log as al;
+use super::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = al)]
+pub struct AuditRow {
+    pub id: String,
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub actor: String,
+    pub action: String,
+    pub attempt_id: Option<String>,
+    pub certificate_number: Option<String>,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// One entry, without its id and sequence.
+#[derive(Debug, Clone, Default)]
+pub struct Entry<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub attempt_id: Option<&'a str>,
+    pub certificate_number: Option<&'a str>,
+    pub from: Option<&'a str>,
+    pub to: Option<&'a str>,
+    pub detail: Option<String>,
+}
+
+#[derive(QueryableByName)]
+struct Next {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    seq: i64,
+}
+
+/// The next sequence number: a PostgreSQL sequence, or the single SQLite writer's max + 1.
+fn next_seq(conn: &mut DbConn) -> QueryResult<i64> {
+    let sql = match conn {
+        DbConn::Pg(_) => "SELECT nextval('audit_log_seq') AS seq",
+        DbConn::Sqlite(_) => "SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM audit_log",
+    };
+    Ok(diesel::sql_query(sql).get_result::<Next>(conn)?.seq)
+}
+
+pub fn append(conn: &mut DbConn, at: NaiveDateTime, entry: Entry<'_>) -> QueryResult<()> {
+    let row = AuditRow {
+        id: super::new_id(),
+        seq: next_seq(conn)?,
+        at,
+        actor: entry.actor.to_string(),
+        action: entry.action.to_string(),
+        attempt_id: entry.attempt_id.map(str::to_string),
+        certificate_number: entry.certificate_number.map(str::to_string),
+        from_status: entry.from.map(str::to_string),
+        to_status: entry.to.map(str::to_string),
+        detail: entry.detail,
+    };
+    diesel::insert_into(al::table)
+        .values(&row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn for_attempt(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<AuditRow>> {
+    al::table
+        .filter(al::attempt_id.eq(attempt_id))
+        .order(al::seq.asc())
+        .select(AuditRow::as_select())
+        .load(conn)
+}
+
+pub fn for_certificate(conn: &mut DbConn, number: &str) -> QueryResult<Vec<AuditRow>> {
+    al::table
+        .filter(al::certificate_number.eq(number))
+        .order(al::seq.asc())
+        .select(AuditRow::as_select())
+        .load(conn)
+}

@@ -1,0 +1,188 @@
+//! Proctoring rows: events, the save log, flags, warnings, accommodations.
+
+use super::schema::{
+    accommodations as ac, answer_saves as sv, attempt_events as ev, attempt_flags as fl,
+    attempt_warnings as wr,
+};
+use super::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ev)]
+pub struct EventRow {
+    pub id: String,
+    pub attempt_id: String,
+    pub kind: String,
+    pub occurred_at: NaiveDateTime,
+    pub received_at: NaiveDateTime,
+    pub details: String,
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = sv)]
+pub struct SaveRow {
+    pub id: String,
+    pub attempt_id: String,
+    pub position: i32,
+    pub revision: i32,
+    pub saved_at: NaiveDateTime,
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = fl)]
+pub struct FlagRow {
+    pub attempt_id: String,
+    pub rule: String,
+    pub raised_at: NaiveDateTime,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = wr)]
+pub struct WarningRow {
+    pub id: String,
+    pub attempt_id: String,
+    pub proctor_id: String,
+    pub text: String,
+    pub issued_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = ac)]
+pub struct AccommodationRow {
+    pub id: String,
+    pub user_id: String,
+    pub certification_code: Option<String>,
+    pub extra_time_percent: i32,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert_event(conn: &mut DbConn, row: &EventRow) -> QueryResult<()> {
+    diesel::insert_into(ev::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn events(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<EventRow>> {
+    ev::table
+        .filter(ev::attempt_id.eq(attempt_id))
+        .order((ev::received_at.asc(), ev::id.asc()))
+        .select(EventRow::as_select())
+        .load(conn)
+}
+
+pub fn events_since(conn: &mut DbConn, attempt_id: &str, since: NaiveDateTime) -> QueryResult<i64> {
+    ev::table
+        .filter(ev::attempt_id.eq(attempt_id))
+        .filter(ev::received_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
+pub fn last_heartbeat(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Option<NaiveDateTime>> {
+    ev::table
+        .filter(ev::attempt_id.eq(attempt_id))
+        .filter(ev::kind.eq("heartbeat"))
+        .select(diesel::dsl::max(ev::received_at))
+        .first(conn)
+}
+
+pub fn insert_save(conn: &mut DbConn, row: &SaveRow) -> QueryResult<()> {
+    diesel::insert_into(sv::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn saves(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<SaveRow>> {
+    sv::table
+        .filter(sv::attempt_id.eq(attempt_id))
+        .order((sv::saved_at.asc(), sv::id.asc()))
+        .select(SaveRow::as_select())
+        .load(conn)
+}
+
+/// The distinct (address, user agent) pairs an attempt's events and saves came from.
+pub fn clients(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<(String, String)>> {
+    let mut from_events: Vec<(String, String)> = ev::table
+        .filter(ev::attempt_id.eq(attempt_id))
+        .select((ev::client_addr, ev::user_agent))
+        .distinct()
+        .load(conn)?;
+    let from_saves: Vec<(String, String)> = sv::table
+        .filter(sv::attempt_id.eq(attempt_id))
+        .select((sv::client_addr, sv::user_agent))
+        .distinct()
+        .load(conn)?;
+    from_events.extend(from_saves);
+    from_events.sort();
+    from_events.dedup();
+    Ok(from_events)
+}
+
+pub fn flags(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<FlagRow>> {
+    fl::table
+        .filter(fl::attempt_id.eq(attempt_id))
+        .order((fl::raised_at.asc(), fl::rule.asc()))
+        .select(FlagRow::as_select())
+        .load(conn)
+}
+
+pub fn flags_for(conn: &mut DbConn, attempt_ids: &[String]) -> QueryResult<Vec<FlagRow>> {
+    fl::table
+        .filter(fl::attempt_id.eq_any(attempt_ids))
+        .order((fl::raised_at.asc(), fl::rule.asc()))
+        .select(FlagRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_flag(conn: &mut DbConn, row: &FlagRow) -> QueryResult<()> {
+    diesel::insert_into(fl::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_warning(conn: &mut DbConn, row: &WarningRow) -> QueryResult<()> {
+    diesel::insert_into(wr::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn warnings(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<WarningRow>> {
+    wr::table
+        .filter(wr::attempt_id.eq(attempt_id))
+        .order((wr::issued_at.asc(), wr::id.asc()))
+        .select(WarningRow::as_select())
+        .load(conn)
+}
+
+pub fn insert_accommodation(conn: &mut DbConn, row: &AccommodationRow) -> QueryResult<()> {
+    diesel::insert_into(ac::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The extra time that applies to a new attempt: the latest accommodation for this
+/// certification, else the latest for all certifications, else none.
+pub fn extra_time_percent(conn: &mut DbConn, user_id: &str, code: &str) -> QueryResult<i32> {
+    let rows: Vec<AccommodationRow> = ac::table
+        .filter(ac::user_id.eq(user_id))
+        .order(ac::created_at.desc())
+        .select(AccommodationRow::as_select())
+        .load(conn)?;
+    let specific = rows
+        .iter()
+        .find(|r| r.certification_code.as_deref() == Some(code));
+    let general = rows.iter().find(|r| r.certification_code.is_none());
+    Ok(specific.or(general).map_or(0, |r| r.extra_time_percent))
+}
