@@ -10,5 +10,6 @@ mod certificates;
 mod durability;
 mod errors;
 mod operations;
+mod proctoring;
 mod throttling;
 mod tokens;

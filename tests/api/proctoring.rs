@@ -1,0 +1,328 @@
+//! Proctoring: events and flags, proctors' actions and reviews, accommodations, audit.
+
+use crate::both_backends;
+use crate::helpers::{assert_problem, NowUtc, TestApp, Tokens};
+use chrono::Duration;
+use invigil::domain::account::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn event(app: &TestApp, t: &Tokens, attempt: &str, kind: &str) -> reqwest::Response {
+    let at = invigil::views::instant(&app.clock.now_utc());
+    app.post(
+        &format!("/v1/attempts/{attempt}/events"),
+        Some(&t.access),
+        &json!({"type": kind, "occurred_at": at, "details": {"source": "test"}}),
+    )
+    .await
+}
+
+async fn flags(app: &TestApp, proctor: &Tokens, attempt: &str) -> Vec<String> {
+    let list: Vec<Value> = app
+        .get(
+            "/v1/proctor/attempts?status=in_progress",
+            Some(&proctor.access),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mine = list
+        .iter()
+        .find(|a| a["attempt_id"] == attempt)
+        .expect("listed");
+    mine["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn act(
+    app: &TestApp,
+    proctor: &Tokens,
+    attempt: &str,
+    action: &str,
+    note: Option<&str>,
+) -> reqwest::Response {
+    app.post(
+        &format!("/v1/proctor/attempts/{attempt}/actions"),
+        Some(&proctor.access),
+        &json!({"action": action, "note": note}),
+    )
+    .await
+}
+
+async fn setup(app: &TestApp) -> (Tokens, Tokens, String) {
+    let t = app.candidate("ada@example.com").await;
+    let proctor = app.user_with_role("pat@example.com", Role::Proctor).await;
+    let attempt = app.start_attempt(&t.access, "MLOA-F").await;
+    (t, proctor, attempt["id"].as_str().unwrap().to_string())
+}
+
+both_backends! {
+    async fn a_flagged_pass_waits_for_review_and_approval_issues_the_certificate(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        let admin = app.user_with_role("root@example.com", Role::Admin).await;
+        app.live_for(&t.access, &aid, Duration::minutes(2)).await;
+        app.answer(&t.access, &aid, 10).await;
+        for kind in ["focus_lost", "focus_regained", "focus_lost", "focus_regained", "multiple_faces"] {
+            assert_eq!(event(&app, &t, &aid, kind).await.status(), StatusCode::ACCEPTED);
+        }
+        app.live_for(&t.access, &aid, Duration::minutes(1)).await;
+        app.answer(&t.access, &aid, 30).await;
+        let result: Value = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await.json().await.unwrap();
+        assert_eq!(result["passed"], true);
+        assert_eq!(result["status"], "pending_review");
+        assert_eq!(result["certificate"], Value::Null);
+        assert!(app.get("/v1/me/certificates", Some(&t.access)).await.json::<Vec<Value>>().await.unwrap().is_empty());
+
+        let held: Vec<Value> = app.get("/v1/proctor/attempts?status=pending_review", Some(&proctor.access)).await.json().await.unwrap();
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0]["attempt_id"], aid.as_str());
+        assert_eq!(held[0]["candidate"]["full_name"], "Test Candidate");
+        let rules: Vec<&str> = held[0]["flags"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+        assert_eq!(rules, ["multiple_faces"], "two focus losses are below the threshold");
+        assert_eq!(held[0]["integrity_score"], 60);
+        assert!(held[0]["last_heartbeat_at"].is_string());
+
+        let approved = app.post(&format!("/v1/proctor/attempts/{aid}/review"), Some(&proctor.access), &json!({"decision": "approve", "note": "second face was a reflection"})).await;
+        assert_eq!(approved.status(), StatusCode::OK);
+        let approved: Value = approved.json().await.unwrap();
+        assert_eq!(approved["status"], "passed");
+        let number = approved["certificate"]["number"].as_str().expect("certificate issued on approval").to_string();
+        let mine: Vec<Value> = app.get("/v1/me/certificates", Some(&t.access)).await.json().await.unwrap();
+        assert_eq!(mine[0]["number"], number.as_str());
+        // Deciding twice is refused.
+        let again = app.post(&format!("/v1/proctor/attempts/{aid}/review"), Some(&proctor.access), &json!({"decision": "reject"})).await;
+        assert_problem(again, StatusCode::CONFLICT, "attempt_closed").await;
+
+        // The audit trail tells the whole story, in order.
+        let trail: Vec<Value> = app.get(&format!("/v1/admin/audit?attempt_id={aid}"), Some(&admin.access)).await.json().await.unwrap();
+        let actions: Vec<&str> = trail.iter().map(|e| e["action"].as_str().unwrap()).filter(|a| *a != "saves").collect();
+        assert_eq!(actions, ["start", "flag", "submitted", "score", "review", "issue"]);
+        assert!(trail.iter().any(|e| e["action"] == "saves"));
+        let score = trail.iter().find(|e| e["action"] == "score").unwrap();
+        assert_eq!((score["from"].as_str(), score["to"].as_str()), (Some("submitted"), Some("pending_review")));
+        let review = trail.iter().find(|e| e["action"] == "review").unwrap();
+        assert_eq!(review["actor"], app.state.db.read({ let e = "pat@example.com".to_string(); move |c| Ok(invigil::db::users::find_by_email(c, &e)?.unwrap().id) }).await.unwrap().as_str());
+        assert_eq!((review["from"].as_str(), review["to"].as_str()), (Some("pending_review"), Some("passed")));
+        let by_certificate: Vec<Value> = app.get(&format!("/v1/admin/audit?certificate_number={number}"), Some(&admin.access)).await.json().await.unwrap();
+        assert_eq!(by_certificate[0]["action"], "issue");
+        assert_eq!(by_certificate[0]["subject"], format!("certificate:{number}"));
+    }
+
+    async fn a_rejected_review_invalidates_and_still_counts(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        event(&app, &t, &aid, "paste").await;
+        app.answer(&t.access, &aid, 30).await;
+        let result: Value = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await.json().await.unwrap();
+        assert_eq!(result["status"], "pending_review");
+        let rejected: Value = app.post(&format!("/v1/proctor/attempts/{aid}/review"), Some(&proctor.access), &json!({"decision": "reject", "note": "answers pasted"})).await.json().await.unwrap();
+        assert_eq!(rejected["status"], "invalidated");
+        assert_eq!(rejected["certificate"], Value::Null);
+        let again = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
+        assert_problem(again, StatusCode::TOO_MANY_REQUESTS, "retake_wait").await;
+    }
+
+    async fn a_clean_pass_is_certified_at_once(app: TestApp) {
+        let (t, _proctor, aid) = setup(&app).await;
+        app.live_for(&t.access, &aid, Duration::minutes(2)).await;
+        app.answer(&t.access, &aid, 30).await;
+        let result: Value = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await.json().await.unwrap();
+        assert_eq!(result["status"], "passed");
+        assert!(result["certificate"]["number"].is_string());
+    }
+
+    async fn each_rule_raises_its_flag_once(app: TestApp) {
+        let proctor = app.user_with_role("pat@example.com", Role::Proctor).await;
+        // (events in order, the one flag they raise)
+        let scripts: [(&[&str], &str); 6] = [
+            (&["multiple_faces", "multiple_faces"], "multiple_faces"),
+            (&["face_not_detected", "face_not_detected", "face_not_detected", "face_not_detected"], "face_not_detected"),
+            (&["focus_lost", "focus_regained", "focus_lost", "focus_regained", "focus_lost", "focus_regained", "focus_lost", "focus_regained", "focus_lost", "focus_regained", "focus_lost"], "focus_lost"),
+            (&["fullscreen_exit", "fullscreen_exit"], "fullscreen_exit"),
+            (&["copy", "paste", "copy"], "copy_paste"),
+            (&["voice_detected", "network_offline", "network_online", "heartbeat"], ""),
+        ];
+        for (i, (script, expected)) in scripts.iter().enumerate() {
+            let t = app.candidate(&format!("c{i}@example.com")).await;
+            let aid = app.start_attempt(&t.access, "MLOA-F").await["id"].as_str().unwrap().to_string();
+            for kind in *script {
+                assert_eq!(event(&app, &t, &aid, kind).await.status(), StatusCode::ACCEPTED);
+                app.clock.advance(Duration::seconds(1));
+            }
+            let raised = flags(&app, &proctor, &aid).await;
+            let want: Vec<String> = if expected.is_empty() { vec![] } else { vec![expected.to_string()] };
+            assert_eq!(raised, want, "script {script:?}");
+            app.clock.advance(Duration::seconds(-(script.len() as i64)));
+        }
+    }
+
+    async fn a_focus_loss_of_over_a_minute_is_flagged(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        event(&app, &t, &aid, "focus_lost").await;
+        app.clock.advance(Duration::seconds(30));
+        event(&app, &t, &aid, "heartbeat").await;
+        app.clock.advance(Duration::seconds(31));
+        event(&app, &t, &aid, "focus_regained").await;
+        assert_eq!(flags(&app, &proctor, &aid).await, ["focus_lost"]);
+    }
+
+    async fn a_silent_client_is_flagged_by_the_sweeper(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        event(&app, &t, &aid, "heartbeat").await;
+        app.clock.advance(Duration::seconds(60));
+        assert_eq!(invigil::service::proctoring::sweep_silence(&app.state).await.unwrap(), 0);
+        app.clock.advance(Duration::seconds(1));
+        assert_eq!(invigil::service::proctoring::sweep_silence(&app.state).await.unwrap(), 1);
+        assert_eq!(invigil::service::proctoring::sweep_silence(&app.state).await.unwrap(), 0, "raised once");
+        assert_eq!(flags(&app, &proctor, &aid).await, ["heartbeat_gap"]);
+    }
+
+    async fn answers_from_a_second_client_are_flagged(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        event(&app, &t, &aid, "heartbeat").await;
+        let other_device = app
+            .client
+            .post(format!("{}/v1/attempts/{aid}/events", app.address))
+            .bearer_auth(&t.access)
+            .header("user-agent", "SomeOtherBrowser/1.0")
+            .json(&json!({"type": "heartbeat", "occurred_at": invigil::views::instant(&app.clock.now_utc())}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other_device.status(), StatusCode::ACCEPTED);
+        assert_eq!(flags(&app, &proctor, &aid).await, ["client_changed"]);
+        let timeline: Vec<Value> = app.get(&format!("/v1/proctor/attempts/{aid}/events"), Some(&proctor.access)).await.json().await.unwrap();
+        assert_eq!(timeline.len(), 2);
+        assert_eq!(timeline[1]["user_agent"], "SomeOtherBrowser/1.0");
+        assert_eq!(timeline[0]["type"], "heartbeat");
+    }
+
+    async fn pause_stops_the_clock_and_resume_gives_the_time_back(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        let before: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
+        app.clock.advance(Duration::minutes(5));
+        let paused = act(&app, &proctor, &aid, "pause", Some("identity check")).await;
+        assert_eq!(paused.status(), StatusCode::OK);
+        assert_eq!(paused.json::<Value>().await.unwrap()["status"], "paused");
+        app.clock.advance(Duration::minutes(7));
+        let during: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
+        assert_eq!(during["status"], "paused");
+        assert_eq!(during["time_remaining_seconds"], 55 * 60, "the clock stands still");
+        let (qid, key, _) = crate::helpers::answer_key(&app, &aid).await.remove(0);
+        let refused = app.put(&format!("/v1/attempts/{aid}/answers/{qid}"), Some(&t.access), &json!({"selected": key})).await;
+        assert_problem(refused, StatusCode::CONFLICT, "attempt_closed").await;
+        let resumed = act(&app, &proctor, &aid, "resume", None).await;
+        assert_eq!(resumed.status(), StatusCode::OK);
+        let t = app.tokens("ada@example.com").await;
+        let after: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
+        let deadline = |v: &Value| chrono::DateTime::parse_from_rfc3339(v["deadline"].as_str().unwrap()).unwrap();
+        assert_eq!(deadline(&after) - deadline(&before), Duration::minutes(7));
+        assert_eq!(after["time_remaining_seconds"], 55 * 60);
+        let accepted = app.put(&format!("/v1/attempts/{aid}/answers/{qid}"), Some(&t.access), &json!({"selected": key})).await;
+        assert_eq!(accepted.status(), StatusCode::OK);
+        // Resuming what is not paused is refused.
+        assert_problem(act(&app, &proctor, &aid, "resume", None).await, StatusCode::CONFLICT, "attempt_closed").await;
+    }
+
+    async fn a_warning_reaches_the_candidate(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        assert_eq!(act(&app, &proctor, &aid, "warn", Some("Please keep your face in view.")).await.status(), StatusCode::OK);
+        let seen: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
+        assert_eq!(seen["warnings"][0]["text"], "Please keep your face in view.");
+        assert_eq!(seen["warnings"][0]["issued_at"], "2026-11-26T09:00:00Z");
+        assert_problem(act(&app, &proctor, &aid, "warn", None).await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        assert_problem(act(&app, &proctor, &aid, "shout", None).await, StatusCode::BAD_REQUEST, "validation_failed").await;
+    }
+
+    async fn a_terminated_attempt_is_scored_but_never_certified(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        app.answer(&t.access, &aid, 30).await;
+        let terminated: Value = act(&app, &proctor, &aid, "terminate", Some("phone in use")).await.json().await.unwrap();
+        assert_eq!(terminated["status"], "terminated");
+        let result: Value = app.get(&format!("/v1/attempts/{aid}/result"), Some(&t.access)).await.json().await.unwrap();
+        assert_eq!(result["status"], "terminated");
+        assert_eq!(result["points_awarded"], 30);
+        assert_eq!(result["certificate"], Value::Null);
+        assert_problem(act(&app, &proctor, &aid, "pause", None).await, StatusCode::CONFLICT, "attempt_closed").await;
+        assert_problem(event(&app, &t, &aid, "heartbeat").await, StatusCode::CONFLICT, "attempt_closed").await;
+    }
+
+    async fn only_the_attempts_candidate_posts_events_and_only_proctors_act(app: TestApp) {
+        let (_t, proctor, aid) = setup(&app).await;
+        let other = app.candidate("eve@example.com").await;
+        assert_problem(event(&app, &other, &aid, "heartbeat").await, StatusCode::NOT_FOUND, "not_found").await;
+        assert_problem(act(&app, &other, &aid, "pause", None).await, StatusCode::FORBIDDEN, "forbidden").await;
+        let admin = app.user_with_role("root@example.com", Role::Admin).await;
+        assert_problem(act(&app, &admin, &aid, "pause", None).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_problem(app.get("/v1/proctor/attempts", Some(&other.access)).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_problem(app.get(&format!("/v1/admin/audit?attempt_id={aid}"), Some(&proctor.access)).await, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_problem(act(&app, &proctor, "no-such-attempt", "pause", None).await, StatusCode::NOT_FOUND, "not_found").await;
+    }
+
+    async fn events_are_validated_and_rate_limited(app: TestApp) {
+        let (t, _proctor, aid) = setup(&app).await;
+        let path = format!("/v1/attempts/{aid}/events");
+        let at = invigil::views::instant(&app.clock.now_utc());
+        let bad = [
+            json!({"type": "screenshot", "occurred_at": at}),
+            json!({"type": "heartbeat", "occurred_at": "yesterday"}),
+            json!({"type": "heartbeat", "occurred_at": at, "details": [1, 2]}),
+            json!({"type": "heartbeat", "occurred_at": at, "details": {"blob": "x".repeat(2100)}}),
+            json!({"type": "heartbeat", "occurred_at": at, "severity": "high"}),
+        ];
+        for body in bad {
+            assert_problem(app.post(&path, Some(&t.access), &body).await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        }
+        for _ in 0..120 {
+            assert_eq!(event(&app, &t, &aid, "heartbeat").await.status(), StatusCode::ACCEPTED);
+        }
+        assert_problem(event(&app, &t, &aid, "heartbeat").await, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+        // Saves are not affected.
+        let (qid, key, _) = crate::helpers::answer_key(&app, &aid).await.remove(0);
+        assert_eq!(app.put(&format!("/v1/attempts/{aid}/answers/{qid}"), Some(&t.access), &json!({"selected": key})).await.status(), StatusCode::OK);
+        app.clock.advance(Duration::seconds(61));
+        assert_eq!(event(&app, &t, &aid, "heartbeat").await.status(), StatusCode::ACCEPTED);
+    }
+
+    async fn an_accommodation_lengthens_later_attempts(app: TestApp) {
+        let admin = app.user_with_role("root@example.com", Role::Admin).await;
+        let t = app.candidate("ada@example.com").await;
+        let me: Value = app.get("/v1/me", Some(&t.access)).await.json().await.unwrap();
+        let resp = app.post("/v1/admin/accommodations", Some(&admin.access), &json!({"user_id": me["id"], "certification_code": "MLOA-F", "extra_time_percent": 25})).await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let attempt = app.start_attempt(&t.access, "MLOA-F").await;
+        assert_eq!(attempt["deadline"], "2026-11-26T10:15:00Z");
+        assert_eq!(attempt["time_remaining_seconds"], 75 * 60);
+        for (body, status, code) in [
+            (json!({"user_id": me["id"], "certification_code": null, "extra_time_percent": 0}), StatusCode::BAD_REQUEST, "validation_failed"),
+            (json!({"user_id": me["id"], "certification_code": null, "extra_time_percent": 101}), StatusCode::BAD_REQUEST, "validation_failed"),
+            (json!({"user_id": "nobody", "certification_code": null, "extra_time_percent": 10}), StatusCode::NOT_FOUND, "not_found"),
+            (json!({"user_id": me["id"], "certification_code": "NOPE", "extra_time_percent": 10}), StatusCode::NOT_FOUND, "not_found"),
+        ] {
+            assert_problem(app.post("/v1/admin/accommodations", Some(&admin.access), &body).await, status, code).await;
+        }
+        assert_problem(app.post("/v1/admin/accommodations", Some(&t.access), &json!({"user_id": me["id"], "certification_code": null, "extra_time_percent": 50})).await, StatusCode::FORBIDDEN, "forbidden").await;
+    }
+
+    async fn the_audit_trail_cannot_be_changed(app: TestApp) {
+        let (_t, _proctor, aid) = setup(&app).await;
+        let attempt = aid.clone();
+        let tampered = app.state.db.write(move |c| {
+            use diesel::prelude::*;
+            use invigil::db::schema::audit_log::dsl::*;
+            Ok(diesel::update(audit_log.filter(attempt_id.eq(&attempt))).set(detail.eq("nothing happened")).execute(c)?)
+        }).await;
+        assert!(tampered.is_err());
+        let attempt = aid.clone();
+        let deleted = app.state.db.write(move |c| {
+            use diesel::prelude::*;
+            use invigil::db::schema::audit_log::dsl::*;
+            Ok(diesel::delete(audit_log.filter(attempt_id.eq(&attempt))).execute(c)?)
+        }).await;
+        assert!(deleted.is_err());
+    }
+}
