@@ -1,0 +1,98 @@
+//! Group commit for SQLite: every write goes to one writer thread, which runs whatever has
+//! queued up meanwhile in one transaction (each write in a savepoint of its own) and
+//! commits them with one fsync. A write is acknowledged only after its batch commits;
+//! if the commit fails, every write of the batch fails with it.
+//!
+//! SQLite allows one writer at a time anyway, and a durable commit costs an fsync, so on
+//! exam day — thousands of saves a second — sharing that fsync is what keeps saves fast.
+
+use super::{write_transaction, DbConn, Pool};
+use crate::error::{ApiError, ApiResult};
+use diesel::Connection;
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc;
+
+/// Runs one write inside the batch; returns what to do once the batch's fate is known.
+type Job = Box<dyn FnOnce(&mut DbConn) -> Box<dyn FnOnce(Result<(), String>) + Send> + Send>;
+
+/// The most writes one batch takes, so that one transaction stays short.
+const MAX_BATCH: usize = 512;
+
+#[derive(Clone)]
+pub struct GroupCommit {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl GroupCommit {
+    /// Starts the writer thread over `pool` (SQLite's single writer connection).
+    pub fn start(pool: Pool) -> std::io::Result<GroupCommit> {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("invigil-writer".into())
+            .spawn(move || run(pool, queue))?;
+        Ok(GroupCommit { jobs })
+    }
+
+    /// Queues `f` and waits, without blocking the async worker, until its batch commits.
+    pub async fn write<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel::<ApiResult<T>>();
+        let job: Job = Box::new(move |conn: &mut DbConn| {
+            // A savepoint: this write's failure undoes only this write.
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| conn.transaction(f)))
+                .unwrap_or_else(|_| Err(ApiError::internal("a database write panicked")));
+            Box::new(move |committed: Result<(), String>| {
+                let result = match committed {
+                    Ok(()) => outcome,
+                    // Nothing of the batch is on disk: no write of it may look done.
+                    Err(cause) => outcome.and(Err(ApiError::Unavailable(cause))),
+                };
+                let _ = reply.send(result);
+            })
+        });
+        self.jobs
+            .send(job)
+            .map_err(|_| ApiError::Unavailable("the writer has stopped".into()))?;
+        // A write dropped unanswered never ran: no connection could be had for its batch.
+        answer
+            .await
+            .map_err(|_| ApiError::Unavailable("no database connection for the write".into()))?
+    }
+}
+
+fn run(pool: Pool, queue: mpsc::Receiver<Job>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut conn = match pool.get() {
+            Ok(conn) => conn,
+            Err(e) => {
+                // Dropping the jobs answers each caller with 503 `unavailable`.
+                tracing::warn!(writes = batch.len(), cause = %e, "no database connection for a batch of writes");
+                continue;
+            }
+        };
+        let mut pending = Vec::with_capacity(batch.len());
+        let committed = write_transaction(&mut conn, |conn| {
+            for job in batch.drain(..) {
+                pending.push(job(conn));
+            }
+            Ok(())
+        })
+        .map_err(|e| e.to_string());
+        if let Err(cause) = &committed {
+            tracing::warn!(writes = pending.len(), cause = %cause, "a batch of writes failed to commit");
+        }
+        for deliver in pending {
+            deliver(committed.clone());
+        }
+    }
+}
