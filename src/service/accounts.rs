@@ -1,13 +1,12 @@
 //! Registering, signing in, rotating refresh tokens, signing out.
 
-use crate::auth::{password, refresh};
+use crate::auth::{hashing, password, refresh};
 use crate::db::{self, throttle, tokens, users, Db, DbConn};
 use crate::domain::account::{Email, FullName, Password, Role};
 use crate::domain::throttle::retry_after;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::views::{TokenPair, UserView};
-use actix_web::web;
 use chrono::{DateTime, Utc};
 
 /// Creates an account with a checked email, name and password.
@@ -19,7 +18,9 @@ pub async fn create_user(
     password: Password,
     role: Role,
 ) -> ApiResult<UserView> {
-    let hash = web::block(move || password::hash(&password)).await??;
+    let hash = hashing::run(move || password::hash(&password))
+        .await
+        .ok_or_else(|| ApiError::internal("the hashing pool is gone"))??;
     let now = db::to_db_time(now);
     db.write(move |conn| {
         let id = db::new_id();
@@ -75,7 +76,9 @@ pub async fn login(
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| password::dummy_hash().to_string());
-    let matches = web::block(move || password::verify(&stored, &password)).await?;
+    let matches = hashing::run(move || password::verify(&stored, &password))
+        .await
+        .ok_or_else(|| ApiError::internal("the hashing pool is gone"))?;
     let user = match user {
         Some(user) if matches => user,
         _ => return Err(ApiError::InvalidCredentials),

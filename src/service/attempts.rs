@@ -345,6 +345,13 @@ pub async fn save_answer(
                     row
                 }
             };
+            // Of the rules, a save can only bear on client_changed: run them for a new client.
+            let new_client = !proctoring_rows::known_client(
+                conn,
+                &attempt.id,
+                &client.addr,
+                &client.user_agent,
+            )?;
             proctoring_rows::insert_save(
                 conn,
                 &proctoring_rows::SaveRow {
@@ -357,7 +364,9 @@ pub async fn save_answer(
                     user_agent: client.user_agent,
                 },
             )?;
-            proctoring::refresh_flags(conn, &attempt, &timing, None)?;
+            if new_client {
+                proctoring::refresh_flags(conn, &attempt, &timing, None)?;
+            }
             Ok(Ok(answer_view(&saved, &question.public_id)?))
         })
         .await?;
