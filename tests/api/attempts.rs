@@ -292,6 +292,33 @@ both_backends! {
         }
     }
 
+    async fn the_sweepers_of_two_instances_finalise_each_expired_attempt_once(app: TestApp) {
+        let other = app.second_instance();
+        let mut ids = Vec::new();
+        for i in 0..6 {
+            let t = app.candidate(&format!("s{i}@example.com")).await;
+            ids.push(id(&app.start_attempt(&t.access, "MLOA-F").await));
+        }
+        app.clock.advance(Duration::minutes(61));
+        let (a, b) = futures_util::future::join(
+            invigil::service::attempts::sweep(&app.state),
+            invigil::service::attempts::sweep(&other.state),
+        )
+        .await;
+        assert_eq!(a.unwrap() + b.unwrap(), 6, "each attempt finalised by exactly one sweeper");
+        for aid in ids {
+            let attempt = aid.clone();
+            let (results, scores) = app.state.db.read(move |c| {
+                use diesel::prelude::*;
+                use invigil::db::schema::{audit_log, results};
+                let r = results::table.filter(results::attempt_id.eq(&attempt)).count().get_result::<i64>(c)?;
+                let s = audit_log::table.filter(audit_log::attempt_id.eq(&attempt)).filter(audit_log::action.eq("score")).count().get_result::<i64>(c)?;
+                Ok((r, s))
+            }).await.unwrap();
+            assert_eq!((results, scores), (1, 1), "{aid}");
+        }
+    }
+
     async fn the_result_of_an_open_attempt_is_409(app: TestApp) {
         let t = app.candidate("ada@example.com").await;
         let aid = id(&app.start_attempt(&t.access, "MLOA-F").await);
