@@ -267,6 +267,24 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<CertificationRecord>> {
         .order((c::recommended_order.asc(), c::code.asc()))
         .select(CertificationRow::as_select())
         .load(conn)?;
+    with_domains_and_prerequisites(conn, rows)
+}
+
+/// One active certification; only its own rows are read (this runs on every start and
+/// every finalisation).
+pub fn find(conn: &mut DbConn, code: &str) -> QueryResult<Option<CertificationRecord>> {
+    let rows: Vec<CertificationRow> = c::table
+        .filter(c::active.eq(true))
+        .filter(c::code.eq(code))
+        .select(CertificationRow::as_select())
+        .load(conn)?;
+    Ok(with_domains_and_prerequisites(conn, rows)?.pop())
+}
+
+fn with_domains_and_prerequisites(
+    conn: &mut DbConn,
+    rows: Vec<CertificationRow>,
+) -> QueryResult<Vec<CertificationRecord>> {
     let codes: Vec<&str> = rows.iter().map(|r| r.code.as_str()).collect();
     let mut domains: Vec<DomainRow> = cd::table
         .filter(cd::certification_code.eq_any(&codes))
@@ -297,11 +315,6 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<CertificationRecord>> {
             }
         })
         .collect())
-}
-
-/// One active certification.
-pub fn find(conn: &mut DbConn, code: &str) -> QueryResult<Option<CertificationRecord>> {
-    Ok(list(conn)?.into_iter().find(|r| r.row.code == code))
 }
 
 /// How many versions a question has (for audits and tests).

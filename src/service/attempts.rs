@@ -74,7 +74,8 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
     state
         .db
         .write(move |conn| {
-            let cert = catalog::find(conn, &code)?.ok_or(ApiError::NotFound)?.row;
+            let record = catalog::find(conn, &code)?.ok_or(ApiError::NotFound)?;
+            let cert = record.row;
             certificates::check_eligibility(
                 conn,
                 &user_id,
@@ -91,14 +92,11 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
             }
             check_limits(conn, &user_id, &cert, timing.now)?;
 
-            let domains: Vec<(String, usize)> = catalog::find(conn, &code)?
-                .map(|r| {
-                    r.domains
-                        .into_iter()
-                        .map(|d| (d.name, d.questions as usize))
-                        .collect()
-                })
-                .unwrap_or_default();
+            let domains: Vec<(String, usize)> = record
+                .domains
+                .into_iter()
+                .map(|d| (d.name, d.questions as usize))
+                .collect();
             let pool = rows::pool(conn, &code)?;
             let items: Vec<PoolItem> = pool
                 .iter()
