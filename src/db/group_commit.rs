@@ -9,11 +9,22 @@
 use super::{write_transaction, DbConn, Pool};
 use crate::error::{ApiError, ApiResult};
 use diesel::Connection;
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
 
-/// Runs one write inside the batch; returns what to do once the batch's fate is known.
-type Job = Box<dyn FnOnce(&mut DbConn) -> Box<dyn FnOnce(Result<(), String>) + Send> + Send>;
+/// Runs one write inside the batch.
+type Job = Box<dyn FnOnce(&mut DbConn) -> Ran + Send>;
+
+/// What a write left behind in its batch.
+struct Ran {
+    /// Answers the caller once the batch's fate is known.
+    deliver: Box<dyn FnOnce(Result<(), String>) + Send>,
+    /// The write failed in the database itself (a full disk, an I/O error), after which
+    /// SQLite may have rolled back the whole transaction on its own: nothing more may run
+    /// in the batch, or it would run outside any transaction.
+    aborts_batch: bool,
+}
 
 /// The most writes one batch takes, so that one transaction stays short.
 const MAX_BATCH: usize = 512;
@@ -44,14 +55,21 @@ impl GroupCommit {
             // A savepoint: this write's failure undoes only this write.
             let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| conn.transaction(f)))
                 .unwrap_or_else(|_| Err(ApiError::internal("a database write panicked")));
-            Box::new(move |committed: Result<(), String>| {
-                let result = match committed {
-                    Ok(()) => outcome,
-                    // Nothing of the batch is on disk: no write of it may look done.
-                    Err(cause) => outcome.and(Err(ApiError::Unavailable(cause))),
-                };
-                let _ = reply.send(result);
-            })
+            let aborts_batch = matches!(
+                outcome,
+                Err(ApiError::Unavailable(_) | ApiError::Internal(_))
+            );
+            Ran {
+                deliver: Box::new(move |committed: Result<(), String>| {
+                    let result = match committed {
+                        Ok(()) => outcome,
+                        // Nothing of the batch is on disk: no write of it may look done.
+                        Err(cause) => outcome.and(Err(ApiError::Unavailable(cause))),
+                    };
+                    let _ = reply.send(result);
+                }),
+                aborts_batch,
+            }
         });
         self.jobs
             .send(job)
@@ -64,11 +82,18 @@ impl GroupCommit {
 }
 
 fn run(pool: Pool, queue: mpsc::Receiver<Job>) {
-    while let Ok(first) = queue.recv() {
-        let mut batch = vec![first];
+    // Writes that an aborted batch did not reach go first into the next one.
+    let mut batch: VecDeque<Job> = VecDeque::new();
+    loop {
+        if batch.is_empty() {
+            match queue.recv() {
+                Ok(job) => batch.push_back(job),
+                Err(_) => return,
+            }
+        }
         while batch.len() < MAX_BATCH {
             match queue.try_recv() {
-                Ok(job) => batch.push(job),
+                Ok(job) => batch.push_back(job),
                 Err(_) => break,
             }
         }
@@ -77,13 +102,20 @@ fn run(pool: Pool, queue: mpsc::Receiver<Job>) {
             Err(e) => {
                 // Dropping the jobs answers each caller with 503 `unavailable`.
                 tracing::warn!(writes = batch.len(), cause = %e, "no database connection for a batch of writes");
+                batch.clear();
                 continue;
             }
         };
         let mut pending = Vec::with_capacity(batch.len());
         let committed = write_transaction(&mut conn, |conn| {
-            for job in batch.drain(..) {
-                pending.push(job(conn));
+            while let Some(job) = batch.pop_front() {
+                let ran = job(conn);
+                pending.push(ran.deliver);
+                if ran.aborts_batch {
+                    return Err(ApiError::Unavailable(
+                        "a write failed in the database; its batch was rolled back".into(),
+                    ));
+                }
             }
             Ok(())
         })

@@ -1,5 +1,6 @@
 //! The real binary, killed with SIGKILL in the middle of a stream of saves: every save
-//! that was answered 200 is still there after a restart, and so is the deadline.
+//! that was answered 200 is still there after a restart, and so is the deadline; attempts
+//! whose time ran out while it was down are finalised once when it is back.
 
 use crate::helpers::{Backend, TestDb, PASSWORD};
 use reqwest::StatusCode;
@@ -23,6 +24,10 @@ fn free_port() -> u16 {
 }
 
 async fn start_server(database_url: &str, port: u16) -> Server {
+    start_server_with(database_url, port, &[]).await
+}
+
+async fn start_server_with(database_url: &str, port: u16, settings: &[(&str, &str)]) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_invigil"))
         .arg("serve")
         .env("INVIGIL_DATABASE_URL", database_url)
@@ -32,6 +37,7 @@ async fn start_server(database_url: &str, port: u16) -> Server {
             concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank"),
         )
         .env("INVIGIL_WORKERS", "2")
+        .envs(settings.iter().copied())
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -256,4 +262,229 @@ async fn killing_the_server_loses_no_acknowledged_save_on_sqlite() {
 #[actix_web::test]
 async fn killing_the_server_loses_no_acknowledged_save_on_postgres() {
     killing_the_server_loses_no_acknowledged_save(Backend::Postgres).await;
+}
+
+/// Runs SQL against the test's database, whichever backend it is.
+fn count(url: &str, backend: Backend, sql: &str) -> i64 {
+    use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let rows: Vec<Count> = match backend {
+        Backend::Sqlite => {
+            diesel::sql_query(sql).load(&mut SqliteConnection::establish(url).unwrap())
+        }
+        Backend::Postgres => {
+            diesel::sql_query(sql).load(&mut PgConnection::establish(url).unwrap())
+        }
+    }
+    .unwrap();
+    rows[0].n
+}
+
+async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
+    let Some((_db, url)) = TestDb::create(backend) else {
+        eprintln!("SKIPPED durability::{backend:?}: INVIGIL_TEST_DATABASE_URL is not set");
+        return;
+    };
+    // A one-minute exam with no grace, so that its time runs out while the server is down.
+    let settings = [
+        (
+            "INVIGIL_QUESTION_BANK",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/fixtures/banks/one_minute"
+            ),
+        ),
+        ("INVIGIL_ANSWER_GRACE_SECONDS", "0"),
+        ("INVIGIL_SWEEP_INTERVAL_MS", "200"),
+    ];
+    let port = free_port();
+    let mut server = start_server_with(&url, port, &settings).await;
+    let client = reqwest::Client::new();
+    let mut candidates = Vec::new();
+    for i in 0..3 {
+        let email = format!("candidate{i}@example.com");
+        let registered = client
+            .post(format!("{}/v1/auth/register", server.address))
+            .json(&json!({"email": email, "password": PASSWORD, "full_name": "Candidate"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(registered.status(), StatusCode::CREATED);
+        let tokens: Value = client
+            .post(format!("{}/v1/auth/login", server.address))
+            .json(&json!({"email": email, "password": PASSWORD}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = tokens["access_token"].as_str().unwrap().to_string();
+        let attempt: Value = client
+            .post(format!(
+                "{}/v1/certifications/T-ONE/attempts",
+                server.address
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        candidates.push((token, attempt, Acked::default()));
+    }
+
+    // Killed twice mid-storm while the attempts are open, then kept down past their deadline.
+    for _ in 0..2 {
+        let storms: Vec<_> = candidates
+            .iter()
+            .map(|(token, attempt, acked)| {
+                actix_web::rt::spawn(save_storm(
+                    server.address.clone(),
+                    token.clone(),
+                    attempt.clone(),
+                    acked.clone(),
+                    1,
+                ))
+            })
+            .collect();
+        let started = Instant::now();
+        while candidates.iter().any(|c| c.2.lock().unwrap().is_empty())
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        server.kill();
+        for storm in storms {
+            storm.await.unwrap();
+        }
+        server = start_server_with(&url, port, &settings).await;
+        for (token, attempt, _) in &candidates {
+            let seen: Value = client
+                .get(format!(
+                    "{}/v1/attempts/{}",
+                    server.address,
+                    attempt["id"].as_str().unwrap()
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert_eq!(
+                seen["deadline"], attempt["deadline"],
+                "the deadline survives"
+            );
+        }
+    }
+    server.kill();
+    let deadline = candidates
+        .iter()
+        .map(|c| {
+            chrono::DateTime::parse_from_rfc3339(c.1["deadline"].as_str().unwrap())
+                .unwrap()
+                .to_utc()
+        })
+        .max()
+        .unwrap();
+    let wait = (deadline - chrono::Utc::now()).to_std().unwrap_or_default();
+    actix_web::rt::time::sleep(wait + Duration::from_secs(1)).await;
+
+    // Back up: the sweeper and the candidates' late submits race to close each attempt.
+    server = start_server_with(&url, port, &settings).await;
+    let submits = candidates.iter().map(|(token, attempt, _)| {
+        client
+            .post(format!(
+                "{}/v1/attempts/{}/submit",
+                server.address,
+                attempt["id"].as_str().unwrap()
+            ))
+            .bearer_auth(token)
+            .send()
+    });
+    for submitted in futures_util::future::join_all(submits).await {
+        let status = submitted.unwrap().status();
+        assert!(
+            status == StatusCode::OK || status == StatusCode::CONFLICT,
+            "a late submit is scored as expired or refused as closed, not {status}"
+        );
+    }
+    // And once more, killed and restarted after the finalisation.
+    server.kill();
+    server = start_server_with(&url, port, &settings).await;
+    for (token, attempt, acked) in &candidates {
+        let id = attempt["id"].as_str().unwrap();
+        let seen: Value = client
+            .get(format!("{}/v1/attempts/{id}", server.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        // Scored: the attempt shows its outcome (the audit log below says it expired).
+        assert!(
+            ["passed", "failed", "pending_review"].contains(&seen["status"].as_str().unwrap()),
+            "{seen}"
+        );
+        let stored: HashMap<String, (i64, Value)> = seen["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                (
+                    a["question_id"].as_str().unwrap().to_string(),
+                    (a["revision"].as_i64().unwrap(), a["selected"].clone()),
+                )
+            })
+            .collect();
+        for (qid, (revision, selected)) in acked.lock().unwrap().iter() {
+            let (stored_revision, stored_selected) = &stored[qid];
+            assert!(stored_revision >= revision, "{qid} went back in revision");
+            if stored_revision == revision {
+                assert_eq!(stored_selected, selected);
+            }
+        }
+        let once = |sql: String| count(&url, backend, &sql);
+        assert_eq!(
+            once(format!(
+                "SELECT COUNT(*) AS n FROM results WHERE attempt_id = '{id}'"
+            )),
+            1
+        );
+        assert_eq!(
+            once(format!(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE attempt_id = '{id}' AND action = 'score'"
+            )),
+            1,
+            "scored once"
+        );
+        assert_eq!(
+            once(format!(
+                "SELECT COUNT(*) AS n FROM audit_log WHERE attempt_id = '{id}' AND action = 'expired'"
+            )),
+            1,
+            "closed once"
+        );
+    }
+    server.kill();
+}
+
+#[actix_web::test]
+async fn attempts_expiring_while_down_are_finalised_once_on_sqlite() {
+    attempts_expiring_while_down_are_finalised_once(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn attempts_expiring_while_down_are_finalised_once_on_postgres() {
+    attempts_expiring_while_down_are_finalised_once(Backend::Postgres).await;
 }

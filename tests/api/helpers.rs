@@ -170,6 +170,25 @@ impl TestApp {
         ))
     }
 
+    /// Spawns on a database the test prepared itself, reached through `url` (a proxy, a
+    /// folder on a disk of its own).
+    pub fn spawn_on(
+        backend: Backend,
+        db: TestDb,
+        url: &str,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> TestApp {
+        let mut settings = test_settings(url);
+        adjust(&mut settings);
+        Self::start(
+            backend,
+            settings,
+            Arc::new(db),
+            ManualClock::new(start_instant()),
+            |_| {},
+        )
+    }
+
     /// Another instance on the same database (as behind a load balancer), sharing the clock.
     pub fn second_instance(&self) -> TestApp {
         let settings = test_settings(&self.database_url);

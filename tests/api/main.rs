@@ -9,6 +9,7 @@ mod bank;
 mod certificates;
 mod durability;
 mod errors;
+mod faults;
 mod operations;
 mod proctoring;
 mod throttling;
