@@ -8,7 +8,6 @@
 
 use super::{write_transaction, DbConn, Pool};
 use crate::error::{ApiError, ApiResult};
-use diesel::Connection;
 use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::mpsc;
@@ -52,8 +51,7 @@ impl GroupCommit {
     {
         let (reply, answer) = tokio::sync::oneshot::channel::<ApiResult<T>>();
         let job: Job = Box::new(move |conn: &mut DbConn| {
-            // A savepoint: this write's failure undoes only this write.
-            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| conn.transaction(f)))
+            let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| in_savepoint(conn, f)))
                 .unwrap_or_else(|_| Err(ApiError::internal("a database write panicked")));
             let aborts_batch = matches!(
                 outcome,
@@ -78,6 +76,28 @@ impl GroupCommit {
         answer
             .await
             .map_err(|_| ApiError::Unavailable("no database connection for the write".into()))?
+    }
+}
+
+/// Runs `f` in a savepoint of its own, so that its failure undoes only its own writes.
+/// The savepoint statements go through diesel's statement cache (compiled once per
+/// connection), where diesel's own nested transactions would compile them for every write.
+fn in_savepoint<T>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> ApiResult<T>) -> ApiResult<T> {
+    use diesel::RunQueryDsl;
+    let run = |conn: &mut DbConn, sql: &'static str| diesel::sql_query(sql).execute(conn);
+    run(conn, "SAVEPOINT invigil_write")?;
+    match f(conn) {
+        Ok(value) => {
+            run(conn, "RELEASE invigil_write")?;
+            Ok(value)
+        }
+        Err(e) => {
+            // If SQLite already rolled the whole transaction back, these fail too; the
+            // batch is abandoned anyway (see `aborts_batch`).
+            let _ = run(conn, "ROLLBACK TO invigil_write");
+            let _ = run(conn, "RELEASE invigil_write");
+            Err(e)
+        }
     }
 }
 
