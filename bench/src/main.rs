@@ -339,7 +339,8 @@ async fn run(
         let (client, base, ceilings) = (client.clone(), base.to_string(), &ceilings);
         async move {
             let t = Instant::now();
-            let ok = matches!(client.get(format!("{base}/health")).send().await, Ok(r) if r.status().is_success());
+            let resp = client.get(format!("{base}/health")).send().await;
+            let ok = completed(resp, |s| s.is_success()).await;
             ceilings.record("health", t, ok);
         }
     })
@@ -371,11 +372,12 @@ async fn run(
                 let mut n = 0;
                 while storming.load(std::sync::atomic::Ordering::Relaxed) {
                     let email = &emails[(w * 7919 + n) % emails.len()];
-                    let _ = client
+                    let resp = client
                         .post(format!("{base}/v1/auth/login"))
                         .json(&json!({"email": email, "password": PASSWORD}))
                         .send()
                         .await;
+                    completed(resp, |s| s.is_success()).await;
                     n += 1;
                 }
                 n
@@ -405,11 +407,8 @@ async fn run(
                 .bearer_auth(&c.token)
                 .send()
                 .await;
-            exam.record(
-                "submit",
-                t,
-                matches!(&resp, Ok(r) if r.status().is_success()),
-            );
+            let ok = completed(resp, |s| s.is_success()).await;
+            exam.record("submit", t, ok);
             Ok(())
         }
     })
@@ -479,7 +478,23 @@ async fn save(
         .json(&json!({ "selected": selected }))
         .send()
         .await;
-    rec.record(name, t, matches!(&resp, Ok(r) if r.status().is_success()));
+    let ok = completed(resp, |s| s.is_success()).await;
+    rec.record(name, t, ok);
+}
+
+/// Reads the whole answer, as a real client does (and as keeps its connection open for
+/// the next request); whether it came with a status `expected` accepts.
+async fn completed(
+    resp: reqwest::Result<reqwest::Response>,
+    expected: impl Fn(reqwest::StatusCode) -> bool,
+) -> bool {
+    match resp {
+        Ok(r) => {
+            let status = r.status();
+            r.bytes().await.is_ok() && expected(status)
+        }
+        Err(_) => false,
+    }
 }
 
 async fn heartbeat(client: &reqwest::Client, base: &str, c: &Candidate, rec: &Recorder) {
@@ -491,11 +506,8 @@ async fn heartbeat(client: &reqwest::Client, base: &str, c: &Candidate, rec: &Re
         .json(&json!({"type": "heartbeat", "occurred_at": at}))
         .send()
         .await;
-    rec.record(
-        "heartbeat",
-        t,
-        matches!(&resp, Ok(r) if r.status().as_u16() == 202),
-    );
+    let ok = completed(resp, |s| s.as_u16() == 202).await;
+    rec.record("heartbeat", t, ok);
 }
 
 async fn verify(client: &reqwest::Client, base: &str, rec: &Recorder, name: &'static str) {
@@ -507,11 +519,8 @@ async fn verify(client: &reqwest::Client, base: &str, rec: &Recorder, name: &'st
         .send()
         .await;
     // Random numbers are well-formed and unknown: 404 after the lookup is the right answer.
-    rec.record(
-        name,
-        t,
-        matches!(&resp, Ok(r) if r.status().as_u16() == 404 || r.status().is_success()),
-    );
+    let ok = completed(resp, |s| s.as_u16() == 404 || s.is_success()).await;
+    rec.record(name, t, ok);
 }
 
 async fn paced_saves(
