@@ -62,10 +62,17 @@ async fn start_server_with(database_url: &str, port: u16, settings: &[(&str, &st
 }
 
 impl Server {
-    fn kill(mut self) {
-        // SIGKILL: no shutdown hook, no flush, nothing but what is already on disk.
-        self.child.kill().expect("kill");
-        self.child.wait().expect("reaped");
+    /// SIGKILL: no shutdown hook, no flush, nothing but what is already on disk.
+    fn kill(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Server {
+    // Also when a test fails halfway: no server outlives its test.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
