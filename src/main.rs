@@ -83,6 +83,7 @@ enum UserCommand {
 #[actix_web::main]
 async fn main() -> ExitCode {
     limit_malloc_arenas();
+    invigil::db::configure_sqlite_library();
     let cli = Cli::parse();
     let settings = match Settings::from_env() {
         Ok(s) => s,

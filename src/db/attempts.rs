@@ -25,7 +25,6 @@ pub struct AttemptRow {
     pub deadline: NaiveDateTime,
     pub pass_mark_tenths: i32,
     pub closed_at: Option<NaiveDateTime>,
-    pub last_saved_at: Option<NaiveDateTime>,
     pub paused_at: Option<NaiveDateTime>,
     pub extra_time_percent: i32,
 }
@@ -93,7 +92,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<AttemptRow>> {
     at::table
         .find(id)
         .select(AttemptRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -205,11 +204,13 @@ pub fn form(
         .load(conn)
 }
 
+/// One question of an attempt's form by its public id, with its kind: what checking a
+/// selection needs, and no more (a save must not load the question's text).
 pub fn form_question(
     conn: &mut DbConn,
     attempt_id: &str,
     public_id: &str,
-) -> QueryResult<Option<(AttemptQuestionRow, VersionRow)>> {
+) -> QueryResult<Option<(AttemptQuestionRow, String)>> {
     aq::table
         .inner_join(
             qv::table.on(qv::question_id
@@ -218,8 +219,8 @@ pub fn form_question(
         )
         .filter(aq::attempt_id.eq(attempt_id))
         .filter(aq::public_id.eq(public_id))
-        .select((AttemptQuestionRow::as_select(), VersionRow::as_select()))
-        .first(conn)
+        .select((AttemptQuestionRow::as_select(), qv::kind))
+        .get_result(conn)
         .optional()
 }
 
@@ -239,43 +240,56 @@ pub fn answer(
     an::table
         .find((attempt_id, position))
         .select(AnswerRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
-/// Claims the attempt for a save: touches it only while it is in progress, which takes
-/// its row lock, so a save and a finalisation of the same attempt never interleave.
-pub fn touch_in_progress(
-    conn: &mut DbConn,
-    attempt_id: &str,
-    at_time: NaiveDateTime,
-) -> QueryResult<bool> {
-    let n = diesel::update(
-        at::table
-            .filter(at::id.eq(attempt_id))
-            .filter(at::status.eq("in_progress")),
-    )
-    .set(at::last_saved_at.eq(at_time))
-    .execute(conn)?;
-    Ok(n == 1)
+/// Whether the attempt is in progress, held so until the transaction ends: a save and a
+/// finalisation of the same attempt never interleave. SQLite's writer holds the whole
+/// database for its transaction, so the row already read in it is current; PostgreSQL
+/// locks the row and reads its status again.
+pub fn lock_in_progress(conn: &mut DbConn, attempt: &AttemptRow) -> QueryResult<bool> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(attempt.status == "in_progress"),
+        DbConn::Pg(pg) => at::table
+            .filter(at::id.eq(&attempt.id))
+            .filter(at::status.eq("in_progress"))
+            .select(at::id)
+            .for_update()
+            .first::<String>(pg)
+            .optional()
+            .map(|row| row.is_some()),
+    }
 }
 
-pub fn insert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<()> {
-    diesel::insert_into(an::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
-}
-
-pub fn update_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<()> {
-    diesel::update(an::table.find((&row.attempt_id, row.position)))
-        .set((
-            an::selected.eq(&row.selected),
-            an::revision.eq(row.revision),
-            an::saved_at.eq(row.saved_at),
-        ))
-        .execute(conn)
-        .map(|_| ())
+/// Stores the selection as the question's answer in one statement: a first answer is
+/// revision 1, a different selection the next revision. Returns the new revision, or None
+/// when the stored selection is already this one (nothing changes then).
+pub fn upsert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<Option<i32>> {
+    use diesel::query_dsl::methods::FilterDsl;
+    use diesel::upsert::excluded;
+    // ON CONFLICT is written per backend: diesel's multi-backend connection has no upsert.
+    macro_rules! upsert {
+        ($conn:expr) => {
+            diesel::insert_into(an::table)
+                .values(row)
+                .on_conflict((an::attempt_id, an::position))
+                .do_update()
+                .set((
+                    an::selected.eq(excluded(an::selected)),
+                    an::revision.eq(an::revision + 1),
+                    an::saved_at.eq(excluded(an::saved_at)),
+                ))
+                .filter(an::selected.ne(&row.selected))
+                .returning(an::revision)
+                .get_result($conn)
+                .optional()
+        };
+    }
+    match conn {
+        DbConn::Sqlite(c) => upsert!(c),
+        DbConn::Pg(c) => upsert!(c),
+    }
 }
 
 /// Moves an open attempt to `status`; false when it was no longer open (someone else
@@ -330,7 +344,7 @@ pub fn result(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Option<ResultR
     rs::table
         .find(attempt_id)
         .select(ResultRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

@@ -177,7 +177,7 @@ pub fn partner_by_key_hash(conn: &mut DbConn, hash: &str) -> QueryResult<Option<
         .filter(p::api_key_hash.eq(hash))
         .filter(p::revoked_at.is_null())
         .select(PartnerRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -196,7 +196,7 @@ pub fn revoke_partner(
     p::table
         .find(id)
         .select(PartnerRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 

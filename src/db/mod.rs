@@ -3,6 +3,10 @@
 //! The backend is chosen from the URL's scheme. SQLite gets one writer connection: writes
 //! are serialised there anyway, and a single writer cannot deadlock on lock upgrades. Every
 //! call runs on the blocking thread pool so that the async workers never wait on a disk.
+//!
+//! Lookups of one row read it with `get_result`, never `first`: `first` adds `LIMIT ?`, and
+//! SQLite compiles a statement whose LIMIT is a parameter afresh every time it runs, which
+//! costs more than the rest of a cached lookup.
 
 pub mod attempts;
 pub mod audit;
@@ -229,6 +233,26 @@ impl Db {
         })
         .await
     }
+}
+
+/// SQLite's library-wide settings, for the server process to apply first thing, before
+/// any thread exists that could touch SQLite (they take effect only before its first
+/// connection; later calls are refused and change nothing). A diesel connection is used
+/// by one thread at a time, so SQLite's own per-connection locking, and the global lock
+/// its allocation statistics take on every allocation, are pure cost on the write path.
+pub fn configure_sqlite_library() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // SAFETY: the options are passed the arguments SQLite documents for them (none, an
+        // int), and the caller runs this before any other thread uses SQLite.
+        unsafe {
+            libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MULTITHREAD);
+            libsqlite3_sys::sqlite3_config(
+                libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS,
+                0 as std::ffi::c_int,
+            );
+        }
+    });
 }
 
 /// A write transaction. SQLite's starts with `BEGIN IMMEDIATE`: a deferred one that reads

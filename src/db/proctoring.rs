@@ -91,7 +91,7 @@ pub fn last_heartbeat(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Option
         .filter(ev::attempt_id.eq(attempt_id))
         .filter(ev::kind.eq("heartbeat"))
         .select(diesel::dsl::max(ev::received_at))
-        .first(conn)
+        .get_result(conn)
 }
 
 pub fn insert_save(conn: &mut DbConn, row: &SaveRow) -> QueryResult<()> {

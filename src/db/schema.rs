@@ -115,7 +115,6 @@ diesel::table! {
         deadline -> Timestamp,
         pass_mark_tenths -> Integer,
         closed_at -> Nullable<Timestamp>,
-        last_saved_at -> Nullable<Timestamp>,
         paused_at -> Nullable<Timestamp>,
         extra_time_percent -> Integer,
     }

@@ -32,6 +32,6 @@ pub fn get(conn: &mut DbConn, name: &str) -> QueryResult<Option<String>> {
     ss::table
         .find(name)
         .select(ss::value)
-        .first(conn)
+        .get_result(conn)
         .optional()
 }

@@ -20,17 +20,17 @@ pub fn counts(
         .filter(lf::client.eq(client))
         .filter(lf::failed_at.gt(memory_start))
         .select((diesel::dsl::count_star(), diesel::dsl::max(lf::failed_at)))
-        .first(conn)?;
+        .get_result(conn)?;
     let (account_n, account_oldest): (i64, Option<NaiveDateTime>) = lf::table
         .filter(lf::account.eq(account))
         .filter(lf::failed_at.gt(window_start))
         .select((diesel::dsl::count_star(), diesel::dsl::min(lf::failed_at)))
-        .first(conn)?;
+        .get_result(conn)?;
     let (client_n, client_oldest): (i64, Option<NaiveDateTime>) = lf::table
         .filter(lf::client.eq(client))
         .filter(lf::failed_at.gt(window_start))
         .select((diesel::dsl::count_star(), diesel::dsl::min(lf::failed_at)))
-        .first(conn)?;
+        .get_result(conn)?;
     Ok(FailureCounts {
         pair: pair as u32,
         pair_last: pair_last.map(from_db_time),

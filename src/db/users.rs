@@ -42,7 +42,7 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<UserRow>> {
     users::table
         .find(id)
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }
 
@@ -50,6 +50,6 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<UserR
     users::table
         .filter(users::email.eq(email))
         .select(UserRow::as_select())
-        .first(conn)
+        .get_result(conn)
         .optional()
 }

@@ -130,7 +130,6 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
                 ),
                 pass_mark_tenths: pass_mark.tenths() as i32,
                 closed_at: None,
-                last_saved_at: None,
                 paused_at: None,
                 extra_time_percent,
             };
@@ -312,36 +311,24 @@ pub async fn save_answer(
                 finalize(conn, &attempt.id, CloseReason::Expired, &timing, SYSTEM)?;
                 return Ok(Err(ApiError::AttemptClosed));
             }
-            if !rows::touch_in_progress(conn, &attempt.id, to_db_time(timing.now))? {
+            if !rows::lock_in_progress(conn, &attempt)? {
                 return Err(ApiError::AttemptClosed);
             }
-            let (question, version) =
+            let (question, kind) =
                 rows::form_question(conn, &attempt.id, &question_id)?.ok_or(ApiError::NotFound)?;
-            validate_selection(&question, &version, &body.selected)?;
-            let selected = encode(&body.selected);
-            let saved = match rows::answer(conn, &attempt.id, question.position)? {
-                Some(existing) if existing.selected == selected => existing,
-                Some(existing) => {
-                    let row = AnswerRow {
-                        revision: existing.revision + 1,
-                        selected,
-                        saved_at: to_db_time(timing.now),
-                        ..existing
-                    };
-                    rows::update_answer(conn, &row)?;
-                    row
-                }
-                None => {
-                    let row = AnswerRow {
-                        attempt_id: attempt.id.clone(),
-                        position: question.position,
-                        selected,
-                        revision: 1,
-                        saved_at: to_db_time(timing.now),
-                    };
-                    rows::insert_answer(conn, &row)?;
-                    row
-                }
+            validate_selection(&question, &kind, &body.selected)?;
+            let fresh = AnswerRow {
+                attempt_id: attempt.id.clone(),
+                position: question.position,
+                selected: encode(&body.selected),
+                revision: 1,
+                saved_at: to_db_time(timing.now),
+            };
+            let saved = match rows::upsert_answer(conn, &fresh)? {
+                Some(revision) => AnswerRow { revision, ..fresh },
+                // The same selection again: the stored answer stands as it was.
+                None => rows::answer(conn, &attempt.id, question.position)?
+                    .ok_or_else(|| ApiError::internal("an unchanged answer is missing"))?,
             };
             // Of the rules, a save can only bear on client_changed: run them for a new client.
             let new_client = !proctoring_rows::known_client(
@@ -374,7 +361,7 @@ pub async fn save_answer(
 /// Every selected id must be one of this question's options, once, in a shape its kind accepts.
 fn validate_selection(
     question: &AttemptQuestionRow,
-    version: &VersionRow,
+    kind: &str,
     selected: &[String],
 ) -> ApiResult<()> {
     let ids: Vec<String> = decode(&question.option_ids)?;
@@ -389,7 +376,7 @@ fn validate_selection(
         }
         original.push(order[shown]);
     }
-    kind_of(version)?
+    parse_kind(kind)?
         .rules()
         .accepts(ids.len(), &original)
         .map_err(ApiError::InvalidAnswer)
@@ -750,8 +737,11 @@ pub fn result_view(
 }
 
 fn kind_of(version: &VersionRow) -> ApiResult<QuestionKind> {
-    QuestionKind::parse(&version.kind)
-        .ok_or_else(|| ApiError::internal(format!("stored kind {:?}", version.kind)))
+    parse_kind(&version.kind)
+}
+
+fn parse_kind(kind: &str) -> ApiResult<QuestionKind> {
+    QuestionKind::parse(kind).ok_or_else(|| ApiError::internal(format!("stored kind {kind:?}")))
 }
 
 fn decode<T: DeserializeOwned>(json: &str) -> ApiResult<T> {
