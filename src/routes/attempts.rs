@@ -69,6 +69,7 @@ pub async fn save_answer(
     path: web::Path<(String, String)>,
     body: web::Json<SaveAnswer>,
 ) -> ApiResult<web::Json<AnswerView>> {
+    crate::auth::hashing::exam_request_seen();
     let (id, question_id) = path.into_inner();
     Ok(web::Json(
         attempts::save_answer(

@@ -35,6 +35,7 @@ pub async fn post_event(
     id: web::Path<String>,
     body: web::Json<NewEvent>,
 ) -> ApiResult<HttpResponse> {
+    crate::auth::hashing::exam_request_seen();
     let accepted = proctoring::post_event(
         &state,
         user.0.id,
