@@ -256,7 +256,7 @@ pub fn lock_in_progress(conn: &mut DbConn, attempt: &AttemptRow) -> QueryResult<
             .filter(at::status.eq("in_progress"))
             .select(at::id)
             .for_update()
-            .first::<String>(pg)
+            .get_result::<String>(pg)
             .optional()
             .map(|row| row.is_some()),
     }

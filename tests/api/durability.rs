@@ -418,11 +418,8 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
             .send()
     });
     for submitted in futures_util::future::join_all(submits).await {
-        let status = submitted.unwrap().status();
-        assert!(
-            status == StatusCode::OK || status == StatusCode::CONFLICT,
-            "a late submit is scored as expired or refused as closed, not {status}"
-        );
+        // Whoever closes it, the late submit answers with the one result.
+        assert_eq!(submitted.unwrap().status(), StatusCode::OK);
     }
     // And once more, killed and restarted after the finalisation.
     server.kill();
