@@ -79,6 +79,7 @@ impl Application {
             settings: Arc::new(settings),
             tokens,
             verify_limiter,
+            known_clients: Default::default(),
         });
         let openapi = web::Data::new(OpenApiDocument(openapi_json()?));
 

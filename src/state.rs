@@ -13,4 +13,6 @@ pub struct AppState {
     pub tokens: TokenKeys,
     /// Public certificate verification, per client address.
     pub verify_limiter: crate::ratelimit::RateLimiter,
+    /// Clients already seen saving to an attempt (a cache of the database's record).
+    pub known_clients: crate::service::known_clients::KnownClients,
 }

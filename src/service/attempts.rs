@@ -303,6 +303,10 @@ pub async fn save_answer(
     if body.selected.len() > 64 {
         return Err(ApiError::InvalidAnswer("too many options selected".into()));
     }
+    let client_key = state
+        .known_clients
+        .key(&attempt_id, &client.addr, &client.user_agent);
+    let already_known = state.known_clients.contains(client_key);
     let outcome = state
         .db
         .write(move |conn| {
@@ -331,12 +335,13 @@ pub async fn save_answer(
                     .ok_or_else(|| ApiError::internal("an unchanged answer is missing"))?,
             };
             // Of the rules, a save can only bear on client_changed: run them for a new client.
-            let new_client = !proctoring_rows::known_client(
-                conn,
-                &attempt.id,
-                &client.addr,
-                &client.user_agent,
-            )?;
+            let new_client = !already_known
+                && !proctoring_rows::known_client(
+                    conn,
+                    &attempt.id,
+                    &client.addr,
+                    &client.user_agent,
+                )?;
             proctoring_rows::insert_save(
                 conn,
                 &proctoring_rows::SaveRow {
@@ -355,6 +360,9 @@ pub async fn save_answer(
             Ok(Ok(answer_view(&saved, &question.public_id)?))
         })
         .await?;
+    if outcome.is_ok() {
+        state.known_clients.insert(client_key);
+    }
     outcome
 }
 

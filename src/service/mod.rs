@@ -4,4 +4,5 @@ pub mod accounts;
 pub mod attempts;
 pub mod certificates;
 pub mod credentials;
+pub mod known_clients;
 pub mod proctoring;

@@ -61,7 +61,45 @@ async fn setup(app: &TestApp) -> (Tokens, Tokens, String) {
     (t, proctor, attempt["id"].as_str().unwrap().to_string())
 }
 
+/// Saves the answer `selected` to `question` from a browser called `user_agent`.
+async fn save_from(
+    app: &TestApp,
+    t: &Tokens,
+    attempt: &str,
+    question: &(String, Vec<String>, String),
+    user_agent: &str,
+) -> StatusCode {
+    app.client
+        .put(format!(
+            "{}/v1/attempts/{attempt}/answers/{}",
+            app.address, question.0
+        ))
+        .bearer_auth(&t.access)
+        .header("user-agent", user_agent)
+        .json(&json!({ "selected": question.1 }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
 both_backends! {
+    async fn saves_from_a_second_client_are_flagged_once(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        let key = answer_key(&app, &aid).await;
+        for question in &key[..3] {
+            assert_eq!(save_from(&app, &t, &aid, question, "Laptop/1.0").await, StatusCode::OK);
+        }
+        assert!(flags(&app, &proctor, &aid).await.is_empty(), "one client so far");
+        assert_eq!(save_from(&app, &t, &aid, &key[3], "Phone/2.0").await, StatusCode::OK);
+        assert_eq!(flags(&app, &proctor, &aid).await, ["client_changed"]);
+        // Either client again, from this instance or another: nothing new to raise.
+        let other = app.second_instance();
+        assert_eq!(save_from(&other, &t, &aid, &key[4], "Laptop/1.0").await, StatusCode::OK);
+        assert_eq!(save_from(&app, &t, &aid, &key[5], "Phone/2.0").await, StatusCode::OK);
+        assert_eq!(flags(&app, &proctor, &aid).await, ["client_changed"]);
+    }
+
     async fn a_flagged_pass_waits_for_review_and_approval_issues_the_certificate(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
         let admin = app.user_with_role("root@example.com", Role::Admin).await;
