@@ -2,7 +2,7 @@
 //! that was answered 200 is still there after a restart, and so is the deadline; attempts
 //! whose time ran out while it was down are finalised once when it is back.
 
-use crate::helpers::{Backend, TestDb, PASSWORD};
+use crate::helpers::{choice_questions, stored_answers, Backend, TestDb, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -79,22 +79,44 @@ impl Drop for Server {
 /// The last acknowledged save per question: (revision, selected).
 type Acked = Arc<Mutex<HashMap<String, (i64, Value)>>>;
 
-async fn save_storm(address: String, token: String, attempt: Value, acked: Acked, workers: usize) {
-    let questions: Vec<(String, Vec<String>)> = attempt["questions"]
-        .as_array()
+/// Registers a candidate, signs in and starts an attempt at `code`: (token, attempt).
+async fn candidate_with_attempt(
+    client: &reqwest::Client,
+    address: &str,
+    email: &str,
+    code: &str,
+) -> (String, Value) {
+    let registered = client
+        .post(format!("{address}/v1/auth/register"))
+        .json(&json!({"email": email, "password": PASSWORD, "full_name": "Candidate"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(registered.status(), StatusCode::CREATED);
+    let tokens: Value = client
+        .post(format!("{address}/v1/auth/login"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
         .unwrap()
-        .iter()
-        .filter(|q| q["kind"] != "ordering")
-        .map(|q| {
-            let options = q["options"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| o["id"].as_str().unwrap().to_string())
-                .collect();
-            (q["id"].as_str().unwrap().to_string(), options)
-        })
-        .collect();
+        .json()
+        .await
+        .unwrap();
+    let token = tokens["access_token"].as_str().unwrap().to_string();
+    let attempt: Value = client
+        .post(format!("{address}/v1/certifications/{code}/attempts"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (token, attempt)
+}
+
+async fn save_storm(address: String, token: String, attempt: Value, acked: Acked, workers: usize) {
+    let questions = choice_questions(&attempt);
     let attempt_id = attempt["id"].as_str().unwrap().to_string();
     let tasks = (0..workers).map(|w| {
         let (address, token, attempt_id, acked) = (
@@ -148,35 +170,8 @@ async fn killing_the_server_loses_no_acknowledged_save(backend: Backend) {
     let port = free_port();
     let mut server = start_server(&url, port).await;
     let client = reqwest::Client::new();
-    let registered = client
-        .post(format!("{}/v1/auth/register", server.address))
-        .json(&json!({"email": "ada@example.com", "password": PASSWORD, "full_name": "Ada"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(registered.status(), StatusCode::CREATED);
-    let tokens: Value = client
-        .post(format!("{}/v1/auth/login", server.address))
-        .json(&json!({"email": "ada@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = tokens["access_token"].as_str().unwrap().to_string();
-    let attempt: Value = client
-        .post(format!(
-            "{}/v1/certifications/MLOA-F/attempts",
-            server.address
-        ))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (token, attempt) =
+        candidate_with_attempt(&client, &server.address, "ada@example.com", "MLOA-F").await;
     let attempt_id = attempt["id"].as_str().unwrap().to_string();
     let acked: Acked = Arc::default();
 
@@ -228,17 +223,7 @@ async fn killing_the_server_loses_no_acknowledged_save(backend: Backend) {
             "the deadline survives"
         );
         assert_eq!(seen["status"], "in_progress");
-        let stored: HashMap<String, (i64, Value)> = seen["answers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                (
-                    a["question_id"].as_str().unwrap().to_string(),
-                    (a["revision"].as_i64().unwrap(), a["selected"].clone()),
-                )
-            })
-            .collect();
+        let stored = stored_answers(&seen);
         let acked_now = acked.lock().unwrap().clone();
         assert!(!acked_now.is_empty());
         for (qid, (revision, selected)) in &acked_now {
@@ -314,35 +299,8 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
     let mut candidates = Vec::new();
     for i in 0..3 {
         let email = format!("candidate{i}@example.com");
-        let registered = client
-            .post(format!("{}/v1/auth/register", server.address))
-            .json(&json!({"email": email, "password": PASSWORD, "full_name": "Candidate"}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(registered.status(), StatusCode::CREATED);
-        let tokens: Value = client
-            .post(format!("{}/v1/auth/login", server.address))
-            .json(&json!({"email": email, "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let token = tokens["access_token"].as_str().unwrap().to_string();
-        let attempt: Value = client
-            .post(format!(
-                "{}/v1/certifications/T-ONE/attempts",
-                server.address
-            ))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (token, attempt) =
+            candidate_with_attempt(&client, &server.address, &email, "T-ONE").await;
         candidates.push((token, attempt, Acked::default()));
     }
 
@@ -440,17 +398,7 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
             ["passed", "failed", "pending_review"].contains(&seen["status"].as_str().unwrap()),
             "{seen}"
         );
-        let stored: HashMap<String, (i64, Value)> = seen["answers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|a| {
-                (
-                    a["question_id"].as_str().unwrap().to_string(),
-                    (a["revision"].as_i64().unwrap(), a["selected"].clone()),
-                )
-            })
-            .collect();
+        let stored = stored_answers(&seen);
         for (qid, (revision, selected)) in acked.lock().unwrap().iter() {
             let (stored_revision, stored_selected) = &stored[qid];
             assert!(stored_revision >= revision, "{qid} went back in revision");

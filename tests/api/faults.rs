@@ -113,21 +113,7 @@ fn through(url: &str, address: SocketAddr) -> (String, SocketAddr) {
 async fn candidate_with_attempt(app: &TestApp) -> (String, String, Vec<(String, Vec<String>)>) {
     let tokens = app.candidate("ada@example.com").await;
     let attempt = app.start_attempt(&tokens.access, "MLOA-F").await;
-    let questions = attempt["questions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|q| q["kind"] != "ordering")
-        .map(|q| {
-            let options = q["options"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|o| o["id"].as_str().unwrap().to_string())
-                .collect();
-            (q["id"].as_str().unwrap().to_string(), options)
-        })
-        .collect();
+    let questions = choice_questions(&attempt);
     (
         tokens.access,
         attempt["id"].as_str().unwrap().to_string(),
@@ -177,17 +163,7 @@ async fn assert_consistent(app: &TestApp, token: &str, attempt: &str, acked: &Ac
         .json()
         .await
         .unwrap();
-    let stored: HashMap<String, (i64, Value)> = seen["answers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["question_id"].as_str().unwrap().to_string(),
-                (a["revision"].as_i64().unwrap(), a["selected"].clone()),
-            )
-        })
-        .collect();
+    let stored = stored_answers(&seen);
     assert!(!acked.is_empty());
     for (qid, (revision, selected)) in acked {
         let (stored_revision, stored_selected) = stored

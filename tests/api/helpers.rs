@@ -489,3 +489,41 @@ impl TestApp {
         }
     }
 }
+
+/// An attempt's questions that take a choice of options (all but `ordering`), as
+/// (question id, option ids).
+pub fn choice_questions(attempt: &Value) -> Vec<(String, Vec<String>)> {
+    attempt["questions"]
+        .as_array()
+        .expect("questions")
+        .iter()
+        .filter(|q| q["kind"] != "ordering")
+        .map(|q| {
+            let options = q["options"]
+                .as_array()
+                .expect("options")
+                .iter()
+                .map(|o| o["id"].as_str().expect("option id").to_string())
+                .collect();
+            (q["id"].as_str().expect("question id").to_string(), options)
+        })
+        .collect()
+}
+
+/// The answers an attempt shows, by question id: (revision, selected).
+pub fn stored_answers(attempt: &Value) -> std::collections::HashMap<String, (i64, Value)> {
+    attempt["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .map(|a| {
+            (
+                a["question_id"].as_str().expect("question id").to_string(),
+                (
+                    a["revision"].as_i64().expect("revision"),
+                    a["selected"].clone(),
+                ),
+            )
+        })
+        .collect()
+}
