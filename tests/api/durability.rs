@@ -2,7 +2,9 @@
 //! that was answered 200 is still there after a restart, and so is the deadline; attempts
 //! whose time ran out while it was down are finalised once when it is back.
 
-use crate::helpers::{choice_questions, stored_answers, Backend, TestDb, PASSWORD};
+use crate::helpers::{
+    assert_sqlite_intact, choice_questions, stored_answers, Backend, TestDb, PASSWORD,
+};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -115,6 +117,19 @@ async fn candidate_with_attempt(
     (token, attempt)
 }
 
+/// The attempt as its candidate sees it.
+async fn fetch_attempt(client: &reqwest::Client, address: &str, token: &str, id: &str) -> Value {
+    client
+        .get(format!("{address}/v1/attempts/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 async fn save_storm(address: String, token: String, attempt: Value, acked: Acked, workers: usize) {
     let questions = choice_questions(&attempt);
     let attempt_id = attempt["id"].as_str().unwrap().to_string();
@@ -195,29 +210,11 @@ async fn killing_the_server_loses_no_acknowledged_save(backend: Backend) {
         storm.await.unwrap();
 
         if backend == Backend::Sqlite {
-            use diesel::{Connection, RunQueryDsl, SqliteConnection};
-            #[derive(diesel::QueryableByName)]
-            struct Check {
-                #[diesel(sql_type = diesel::sql_types::Text)]
-                integrity_check: String,
-            }
-            let mut conn = SqliteConnection::establish(&url).unwrap();
-            let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
-                .load(&mut conn)
-                .unwrap();
-            assert_eq!(check[0].integrity_check, "ok");
+            assert_sqlite_intact(&url);
         }
 
         server = start_server(&url, port).await;
-        let seen: Value = client
-            .get(format!("{}/v1/attempts/{attempt_id}", server.address))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let seen = fetch_attempt(&client, &server.address, &token, &attempt_id).await;
         assert_eq!(
             seen["deadline"], attempt["deadline"],
             "the deadline survives"
@@ -331,19 +328,8 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
         }
         server = start_server_with(&url, port, &settings).await;
         for (token, attempt, _) in &candidates {
-            let seen: Value = client
-                .get(format!(
-                    "{}/v1/attempts/{}",
-                    server.address,
-                    attempt["id"].as_str().unwrap()
-                ))
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let id = attempt["id"].as_str().unwrap();
+            let seen = fetch_attempt(&client, &server.address, token, id).await;
             assert_eq!(
                 seen["deadline"], attempt["deadline"],
                 "the deadline survives"
@@ -384,15 +370,7 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
     server = start_server_with(&url, port, &settings).await;
     for (token, attempt, acked) in &candidates {
         let id = attempt["id"].as_str().unwrap();
-        let seen: Value = client
-            .get(format!("{}/v1/attempts/{id}", server.address))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let seen = fetch_attempt(&client, &server.address, token, id).await;
         // Scored: the attempt shows its outcome (the audit log below says it expired).
         assert!(
             ["passed", "failed", "pending_review"].contains(&seen["status"].as_str().unwrap()),

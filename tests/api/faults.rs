@@ -395,15 +395,5 @@ async fn sqlite_on_a_full_disk() {
     }
     assert_consistent(&app, &token, &attempt, &acked).await;
 
-    use diesel::{Connection, RunQueryDsl, SqliteConnection};
-    #[derive(diesel::QueryableByName)]
-    struct Check {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        integrity_check: String,
-    }
-    let mut conn = SqliteConnection::establish(&url).unwrap();
-    let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
-        .load(&mut conn)
-        .unwrap();
-    assert_eq!(check[0].integrity_check, "ok");
+    assert_sqlite_intact(&url);
 }

@@ -527,3 +527,17 @@ pub fn stored_answers(attempt: &Value) -> std::collections::HashMap<String, (i64
         })
         .collect()
 }
+
+/// `PRAGMA integrity_check` of the SQLite file at `path` says `ok`.
+pub fn assert_sqlite_intact(path: &str) {
+    #[derive(diesel::QueryableByName)]
+    struct Check {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        integrity_check: String,
+    }
+    let mut conn = diesel::SqliteConnection::establish(path).expect("the SQLite file opens");
+    let check: Vec<Check> = diesel::sql_query("PRAGMA integrity_check")
+        .load(&mut conn)
+        .expect("integrity_check runs");
+    assert_eq!(check[0].integrity_check, "ok");
+}
