@@ -184,46 +184,159 @@ mod tests {
         .is_err());
     }
 
+    /// Pearson's chi-square statistic of observed counts against one expected count each.
+    fn chi_square<'a>(observed: impl IntoIterator<Item = &'a f64>, expected: f64) -> f64 {
+        observed
+            .into_iter()
+            .map(|o| (o - expected).powi(2) / expected)
+            .sum()
+    }
+
+    /// Counts of every key the draws produce, with the keys that never occur at zero.
+    fn tally<K: std::hash::Hash + Eq>(
+        all: impl IntoIterator<Item = K>,
+        seen: impl IntoIterator<Item = K>,
+    ) -> HashMap<K, f64> {
+        let mut counts: HashMap<K, f64> = all.into_iter().map(|k| (k, 0.0)).collect();
+        for k in seen {
+            *counts.get_mut(&k).expect("a key the test expects") += 1.0;
+        }
+        counts
+    }
+
+    // The seeds are fixed, so each test gives the same statistic on every run; the critical
+    // values (p = 0.001) are from the chi-square table (NIST/SEMATECH e-Handbook, 1.3.6.7.4),
+    // or its Wilson-Hilferty approximation above 100 degrees of freedom.
+
     #[test]
     fn every_question_of_a_pool_is_drawn_about_equally_often() {
-        // Chi-square goodness of fit: 18 questions, 8 drawn per form, 6000 forms.
+        // 18 questions, 8 drawn per form, 6000 forms: 17 degrees of freedom.
         let p = pool("A", 18, QuestionKind::Single);
         let domains = vec![("A".to_string(), 8)];
         let forms = 6000;
-        let mut counts: HashMap<String, f64> = HashMap::new();
-        for seed in seeds(forms) {
-            for q in draw(&seed, &domains, &p).unwrap() {
-                *counts.entry(q.question_id).or_default() += 1.0;
-            }
-        }
-        assert_eq!(counts.len(), 18, "every question is drawn at some point");
-        let expected = forms as f64 * 8.0 / 18.0;
-        let chi2: f64 = counts
-            .values()
-            .map(|o| (o - expected).powi(2) / expected)
-            .sum();
-        // Critical value of chi-square with 17 degrees of freedom at p = 0.001.
+        let counts = tally(
+            p.iter().map(|q| q.question_id.clone()),
+            seeds(forms).flat_map(|seed| {
+                draw(&seed, &domains, &p)
+                    .unwrap()
+                    .into_iter()
+                    .map(|q| q.question_id)
+            }),
+        );
+        let chi2 = chi_square(counts.values(), forms as f64 * 8.0 / 18.0);
         assert!(
             chi2 < 40.79,
-            "chi-square {chi2:.2} says the draw is not uniform"
+            "chi-square {chi2:.2}: the draw is not uniform"
         );
     }
 
     #[test]
-    fn every_option_reaches_every_position_and_true_false_keeps_its_order() {
-        let p = pool("A", 4, QuestionKind::Single);
-        let mut reached = [[false; 4]; 4];
-        for seed in seeds(400) {
-            for q in draw(&seed, &[("A".to_string(), 4)], &p).unwrap() {
-                for (shown, &original) in q.option_order.iter().enumerate() {
-                    reached[original][shown] = true;
+    fn every_pair_of_questions_shares_a_form_about_equally_often() {
+        // A draw of 8 neighbours from a random start passes the test above but never puts
+        // two distant questions together. Uniform sampling puts each of the 153 pairs of
+        // 18 questions on a form with probability (8 * 7) / (18 * 17).
+        let p = pool("A", 18, QuestionKind::Single);
+        let domains = vec![("A".to_string(), 8)];
+        let forms = 6000;
+        let ids: Vec<String> = p.iter().map(|q| q.question_id.clone()).collect();
+        let all_pairs = ids
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| ids[i + 1..].iter().map(move |b| (a.clone(), b.clone())));
+        let drawn_pairs = seeds(forms).flat_map(|seed| {
+            let mut drawn: Vec<String> = draw(&seed, &domains, &p)
+                .unwrap()
+                .into_iter()
+                .map(|q| q.question_id)
+                .collect();
+            drawn.sort();
+            let mut pairs = Vec::new();
+            for (i, a) in drawn.iter().enumerate() {
+                for b in &drawn[i + 1..] {
+                    pairs.push((a.clone(), b.clone()));
                 }
             }
-        }
+            pairs
+        });
+        let counts = tally(all_pairs, drawn_pairs);
+        assert_eq!(counts.len(), 153);
+        let chi2 = chi_square(counts.values(), forms as f64 * 56.0 / 306.0);
+        // 152 degrees of freedom. Pair counts are not independent cells, which makes the
+        // statistic smaller than chi-square's, never larger: the bound stays conservative.
         assert!(
-            reached.iter().all(|row| row.iter().all(|&r| r)),
-            "{reached:?}"
+            chi2 < 211.7,
+            "chi-square {chi2:.2}: some pairs are drawn together too rarely or too often"
         );
+    }
+
+    #[test]
+    fn every_question_takes_every_position_about_equally_often() {
+        // Two domains, so that a form left in domain order (its questions unshuffled) puts
+        // the first domain's questions only at the first positions.
+        let mut p = pool("A", 9, QuestionKind::Single);
+        p.extend(pool("B", 9, QuestionKind::Single));
+        let domains = vec![("A".to_string(), 4), ("B".to_string(), 4)];
+        let forms = 6000;
+        let cells = p
+            .iter()
+            .flat_map(|q| (1..=8).map(move |pos| (q.question_id.clone(), pos)));
+        let placed = seeds(forms).flat_map(|seed| {
+            draw(&seed, &domains, &p)
+                .unwrap()
+                .into_iter()
+                .map(|q| (q.question_id, q.position))
+        });
+        let counts = tally(cells, placed);
+        // Each question is drawn with probability 4/9 and then lands on each of 8 places
+        // alike: 144 cells, at most 143 degrees of freedom.
+        let chi2 = chi_square(counts.values(), forms as f64 * 4.0 / 9.0 / 8.0);
+        assert!(
+            chi2 < 201.0,
+            "chi-square {chi2:.2}: positions are not uniform"
+        );
+    }
+
+    #[test]
+    fn every_order_of_the_options_is_shown_about_equally_often() {
+        // Each option reaching each place is not enough: a rotation does that. All 24
+        // orders of four options must come up alike (23 degrees of freedom).
+        let p = pool("A", 4, QuestionKind::Single);
+        let orders = {
+            let mut all = Vec::new();
+            for a in 0..4 {
+                for b in 0..4 {
+                    for c in 0..4 {
+                        for d in 0..4 {
+                            let order = vec![a, b, c, d];
+                            let mut sorted = order.clone();
+                            sorted.sort();
+                            if sorted == [0, 1, 2, 3] {
+                                all.push(order);
+                            }
+                        }
+                    }
+                }
+            }
+            all
+        };
+        assert_eq!(orders.len(), 24);
+        let forms = 3000;
+        let shown = seeds(forms).flat_map(|seed| {
+            draw(&seed, &[("A".to_string(), 4)], &p)
+                .unwrap()
+                .into_iter()
+                .map(|q| q.option_order)
+        });
+        let counts = tally(orders, shown);
+        let chi2 = chi_square(counts.values(), forms as f64 * 4.0 / 24.0);
+        assert!(
+            chi2 < 49.73,
+            "chi-square {chi2:.2}: option orders are not uniform"
+        );
+    }
+
+    #[test]
+    fn true_false_keeps_its_order() {
         for seed in seeds(50) {
             for q in draw(
                 &seed,
