@@ -8,8 +8,8 @@ use std::time::Duration;
 
 const PRUNE_PERIOD: Duration = Duration::from_secs(600);
 
-pub async fn run(state: web::Data<AppState>) {
-    let sweeper = actix_web::rt::spawn(sweep_forever(state.clone()));
+/// Forgets login failures too old to count, every ten minutes.
+pub async fn prune_forever(state: web::Data<AppState>) {
     let mut tick = actix_web::rt::time::interval(PRUNE_PERIOD);
     loop {
         tick.tick().await;
@@ -23,14 +23,11 @@ pub async fn run(state: web::Data<AppState>) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
         }
-        if sweeper.is_finished() {
-            break;
-        }
     }
 }
 
 /// Finalises attempts whose time ran out, without waiting for their candidates.
-async fn sweep_forever(state: web::Data<AppState>) {
+pub async fn sweep_forever(state: web::Data<AppState>) {
     let mut tick = actix_web::rt::time::interval(state.settings.sweep_interval);
     loop {
         tick.tick().await;

@@ -15,7 +15,6 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{ErrorHandlerResponse, ErrorHandlers};
 use actix_web::{get, web, App, HttpMessage, HttpResponse, HttpServer, ResponseError};
 use base64::Engine;
-use diesel::Connection;
 use futures_util::FutureExt;
 use rand::RngCore;
 use std::net::TcpListener;
@@ -157,11 +156,20 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until the process is told to stop, with the background housekeeping running.
+    /// Stops the server from outside (as a signal would), for tests that restart it.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until the process is told to stop, with the background housekeeping running;
+    /// the housekeeping stops with the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let housekeeping = actix_web::rt::spawn(crate::housekeeping::run(self.state.clone()));
+        let tasks = [
+            actix_web::rt::spawn(crate::housekeeping::prune_forever(self.state.clone())),
+            actix_web::rt::spawn(crate::housekeeping::sweep_forever(self.state.clone())),
+        ];
         let result = self.server.await;
-        housekeeping.abort();
+        tasks.iter().for_each(|task| task.abort());
         result
     }
 }
@@ -175,7 +183,10 @@ fn import_bank(
 ) -> anyhow::Result<()> {
     let bank = crate::bank::load_or_explain(&settings.question_bank)?;
     let mut conn = db.writer_blocking().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let report = conn.transaction(|conn| crate::db::catalog::import(conn, &bank, now))?;
+    let report = crate::db::write_transaction(&mut conn, |conn| {
+        Ok(crate::db::catalog::import(conn, &bank, now)?)
+    })
+    .map_err(|e| anyhow::anyhow!("bank import: {e}"))?;
     tracing::info!(bank = %settings.question_bank.display(), %report, "question bank imported");
     Ok(())
 }

@@ -89,9 +89,11 @@ impl r2d2::ManageConnection for Manager {
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 // Durable before acknowledged: WAL with a full sync at every commit.
+                // The busy timeout first: switching to WAL waits for another process that
+                // holds the file (a second instance starting, a CLI import) like any write.
                 conn.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(diesel::ConnectionError::CouldntSetupConfiguration)?;
                 Ok(DbConn::Sqlite(conn))
@@ -202,14 +204,19 @@ impl Db {
         Ok(self.write.get()?)
     }
 
-    /// Applies the embedded migrations of this backend. Instances starting together on one
-    /// PostgreSQL take an advisory lock so that only one of them migrates at a time.
+    /// Applies the embedded migrations of this backend. Instances starting together take a
+    /// lock (PostgreSQL's advisory lock, SQLite's write lock) so that one migrates at a time.
     pub fn migrate(&self) -> anyhow::Result<()> {
         let mut conn = self.write.get()?;
         match &mut *conn {
             DbConn::Sqlite(c) => {
-                c.run_pending_migrations(SQLITE_MIGRATIONS)
-                    .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+                // One process at a time: BEGIN IMMEDIATE takes the file's write lock before
+                // reading which migrations are applied (each runs in a savepoint of it).
+                c.immediate_transaction(|c| {
+                    c.run_pending_migrations(SQLITE_MIGRATIONS)
+                        .map(|_| ())
+                        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))
+                })?;
             }
             DbConn::Pg(c) => {
                 const MIGRATION_LOCK: i64 = 0x1a71_9e11;

@@ -92,25 +92,7 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
             }
             check_limits(conn, &user_id, &cert, timing.now)?;
 
-            let domains: Vec<(String, usize)> = record
-                .domains
-                .into_iter()
-                .map(|d| (d.name, d.questions as usize))
-                .collect();
-            let pool = rows::pool(conn, &code)?;
-            let items: Vec<PoolItem> = pool
-                .iter()
-                .map(|(domain, v)| {
-                    Ok(PoolItem {
-                        question_id: v.question_id.clone(),
-                        version: v.version,
-                        domain: domain.clone(),
-                        kind: kind_of(v)?,
-                        option_count: decode::<Vec<String>>(&v.options)?.len(),
-                    })
-                })
-                .collect::<ApiResult<_>>()?;
-            let drawn = form::draw(&seed, &domains, &items).map_err(ApiError::internal)?;
+            let (drawn, pool) = draw_form(conn, &code, &record.domains, &seed)?;
             let pass_mark = pass_mark(&cert, &drawn, &pool);
 
             let extra_time_percent = proctoring_rows::extra_time_percent(conn, &user_id, &code)?;
@@ -742,6 +724,52 @@ pub fn result_view(
         submitted_at: instant(&from_db_time(result.submitted_at)),
         certificate,
     })
+}
+
+/// A certification's pool as stored: (domain, current version) of each active question.
+type PoolRows = Vec<(String, VersionRow)>;
+
+/// Draws a form of certification `code` with these `domains` from `seed` over its current
+/// pool; and that pool.
+fn draw_form(
+    conn: &mut DbConn,
+    code: &str,
+    domains: &[catalog::DomainRow],
+    seed: &form::Seed,
+) -> ApiResult<(Vec<form::DrawnItem>, PoolRows)> {
+    let domains: Vec<(String, usize)> = domains
+        .iter()
+        .map(|d| (d.name.clone(), d.questions as usize))
+        .collect();
+    let pool = rows::pool(conn, code)?;
+    let items: Vec<PoolItem> = pool
+        .iter()
+        .map(|(domain, v)| {
+            Ok(PoolItem {
+                question_id: v.question_id.clone(),
+                version: v.version,
+                domain: domain.clone(),
+                kind: kind_of(v)?,
+                option_count: decode::<Vec<String>>(&v.options)?.len(),
+            })
+        })
+        .collect::<ApiResult<_>>()?;
+    let drawn = form::draw(seed, &domains, &items).map_err(ApiError::internal)?;
+    Ok((drawn, pool))
+}
+
+/// An attempt's form drawn again from its stored seed, for an audit: the same form the
+/// candidate was served, as long as the certification's pool has not changed since (a
+/// bank import that changes or retires a question changes what a seed draws). Errors:
+/// `NotFound` for an unknown attempt or certification.
+pub fn redraw(conn: &mut DbConn, attempt_id: &str) -> ApiResult<Vec<form::DrawnItem>> {
+    let attempt = rows::find(conn, attempt_id)?.ok_or(ApiError::NotFound)?;
+    let record = catalog::find(conn, &attempt.certification_code)?.ok_or(ApiError::NotFound)?;
+    let seed: form::Seed = hex::decode(&attempt.seed)
+        .ok()
+        .and_then(|bytes| bytes.try_into().ok())
+        .ok_or_else(|| ApiError::internal("a stored seed is not 32 bytes of hex"))?;
+    Ok(draw_form(conn, &record.row.code, &record.domains, &seed)?.0)
 }
 
 fn kind_of(version: &VersionRow) -> ApiResult<QuestionKind> {

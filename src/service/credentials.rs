@@ -58,6 +58,12 @@ pub fn create_key(conn: &mut DbConn, now: DateTime<Utc>) -> ApiResult<String> {
 
 /// Makes sure a key exists (first start).
 pub fn ensure_key(conn: &mut DbConn, now: DateTime<Utc>) -> ApiResult<()> {
+    if let DbConn::Pg(pg) = conn {
+        // Instances starting together on an empty database make one key between them, not
+        // one each. (SQLite's writer is one at a time already.)
+        use diesel::RunQueryDsl;
+        diesel::sql_query("SELECT pg_advisory_xact_lock(1952805749)").execute(pg)?;
+    }
     if rows::signing_keys(conn)?.is_empty() {
         create_key(conn, now)?;
     }

@@ -2,84 +2,15 @@
 //! that was answered 200 is still there after a restart, and so is the deadline; attempts
 //! whose time ran out while it was down are finalised once when it is back.
 
+use crate::binary::{free_port, start_server, start_server_with};
 use crate::helpers::{
-    assert_sqlite_intact, choice_questions, stored_answers, Backend, TestDb, PASSWORD,
+    assert_saves_kept, assert_sqlite_intact, choice_questions, Acked, Backend, TestDb, PASSWORD,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-struct Server {
-    child: Child,
-    address: String,
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn start_server(database_url: &str, port: u16) -> Server {
-    start_server_with(database_url, port, &[]).await
-}
-
-async fn start_server_with(database_url: &str, port: u16, settings: &[(&str, &str)]) -> Server {
-    let child = Command::new(env!("CARGO_BIN_EXE_invigil"))
-        .arg("serve")
-        .env("INVIGIL_DATABASE_URL", database_url)
-        .env("INVIGIL_BIND", format!("127.0.0.1:{port}"))
-        .env(
-            "INVIGIL_QUESTION_BANK",
-            concat!(env!("CARGO_MANIFEST_DIR"), "/question-bank"),
-        )
-        .env("INVIGIL_WORKERS", "2")
-        .envs(settings.iter().copied())
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("the server binary starts");
-    let address = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = client.get(format!("{address}/health")).send().await {
-            if r.status() == StatusCode::OK {
-                break;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the server did not come up"
-        );
-        actix_web::rt::time::sleep(Duration::from_millis(50)).await;
-    }
-    Server { child, address }
-}
-
-impl Server {
-    /// SIGKILL: no shutdown hook, no flush, nothing but what is already on disk.
-    fn kill(self) {
-        drop(self);
-    }
-}
-
-impl Drop for Server {
-    // Also when a test fails halfway: no server outlives its test.
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The last acknowledged save per question: (revision, selected).
-type Acked = Arc<Mutex<HashMap<String, (i64, Value)>>>;
 
 /// Registers a candidate, signs in and starts an attempt at `code`: (token, attempt).
 async fn candidate_with_attempt(
@@ -95,50 +26,76 @@ async fn candidate_with_attempt(
         .await
         .unwrap();
     assert_eq!(registered.status(), StatusCode::CREATED);
-    let tokens: Value = client
+    let signed_in = client
         .post(format!("{address}/v1/auth/login"))
         .json(&json!({"email": email, "password": PASSWORD}))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(signed_in.status(), StatusCode::OK);
+    let tokens: Value = signed_in.json().await.unwrap();
     let token = tokens["access_token"].as_str().unwrap().to_string();
-    let attempt: Value = client
+    let started = client
         .post(format!("{address}/v1/certifications/{code}/attempts"))
         .bearer_auth(&token)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    (token, attempt)
+    assert_eq!(started.status(), StatusCode::CREATED);
+    (token, started.json().await.unwrap())
 }
 
 /// The attempt as its candidate sees it.
 async fn fetch_attempt(client: &reqwest::Client, address: &str, token: &str, id: &str) -> Value {
-    client
+    let resp = client
         .get(format!("{address}/v1/attempts/{id}"))
         .bearer_auth(token)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    resp.json().await.unwrap()
 }
 
-async fn save_storm(address: String, token: String, attempt: Value, acked: Acked, workers: usize) {
+/// What the saves of one candidate have been answered: the last acknowledged save of
+/// each question, and how many were acknowledged since the current round began.
+#[derive(Clone, Default)]
+struct Storm {
+    acked: Arc<Mutex<Acked>>,
+    this_round: Arc<AtomicUsize>,
+}
+
+impl Storm {
+    fn acked(&self) -> Acked {
+        self.acked.lock().unwrap().clone()
+    }
+
+    /// Waits until `n` saves of this round were acknowledged.
+    async fn wait_for_acks(&self, n: usize) {
+        let started = Instant::now();
+        while self.this_round.load(Ordering::SeqCst) < n {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "only {} saves were acknowledged in 30 s",
+                self.this_round.load(Ordering::SeqCst)
+            );
+            actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// Saves answers as fast as `workers` clients can until the server goes away. Any answer
+/// but 200 from a live server, or one that takes over 5 s, fails the test: only the
+/// server's death (a refused or reset connection) ends the storm.
+async fn save_storm(address: String, token: String, attempt: Value, storm: Storm, workers: usize) {
     let questions = choice_questions(&attempt);
     let attempt_id = attempt["id"].as_str().unwrap().to_string();
     let tasks = (0..workers).map(|w| {
-        let (address, token, attempt_id, acked) = (
+        let (address, token, attempt_id, storm) = (
             address.clone(),
             token.clone(),
             attempt_id.clone(),
-            acked.clone(),
+            storm.clone(),
         );
         // Each worker owns its own questions, so the acknowledgements of one question are ordered.
         let mine: Vec<(String, Vec<String>)> =
@@ -157,24 +114,41 @@ async fn save_storm(address: String, token: String, attempt: Value, acked: Acked
                     .json(&json!({ "selected": selected }))
                     .send()
                     .await;
-                match sent {
-                    Ok(r) if r.status() == StatusCode::OK => {
-                        let body: Value = match r.json().await {
-                            Ok(b) => b,
-                            Err(_) => return,
-                        };
-                        acked.lock().unwrap().insert(
-                            qid.clone(),
-                            (body["revision"].as_i64().unwrap(), body["selected"].clone()),
-                        );
+                let resp = match sent {
+                    Ok(resp) => resp,
+                    Err(e) => {
+                        assert!(!e.is_timeout(), "a save hung: {e}");
+                        // The server is gone: the storm is over.
+                        return;
                     }
-                    // The server is gone: the storm is over.
-                    _ => return,
-                }
+                };
+                let status = resp.status();
+                // A body cut off by the kill is no acknowledgement.
+                let Ok(body) = resp.json::<Value>().await else {
+                    return;
+                };
+                assert_eq!(
+                    status,
+                    StatusCode::OK,
+                    "a live server refused a save: {body}"
+                );
+                storm.acked.lock().unwrap().insert(
+                    qid.clone(),
+                    (body["revision"].as_i64().unwrap(), body["selected"].clone()),
+                );
+                storm.this_round.fetch_add(1, Ordering::SeqCst);
             }
         })
     });
-    futures_util::future::join_all(tasks).await;
+    for task in futures_util::future::join_all(tasks).await {
+        // A worker's failed assertion fails the test.
+        task.unwrap();
+    }
+}
+
+/// A reader of the test's database, as the server sees it.
+fn open_db(url: &str) -> invigil::db::Db {
+    invigil::db::Db::connect(url, 1, Duration::from_secs(5)).expect("the database opens")
 }
 
 async fn killing_the_server_loses_no_acknowledged_save(backend: Backend) {
@@ -188,26 +162,21 @@ async fn killing_the_server_loses_no_acknowledged_save(backend: Backend) {
     let (token, attempt) =
         candidate_with_attempt(&client, &server.address, "ada@example.com", "MLOA-F").await;
     let attempt_id = attempt["id"].as_str().unwrap().to_string();
-    let acked: Acked = Arc::default();
+    let storm = Storm::default();
 
     for round in 0..3 {
-        let storm = actix_web::rt::spawn(save_storm(
+        storm.this_round.store(0, Ordering::SeqCst);
+        let saving = actix_web::rt::spawn(save_storm(
             server.address.clone(),
             token.clone(),
             attempt.clone(),
-            acked.clone(),
+            storm.clone(),
             4,
         ));
-        // Let some saves be acknowledged, then pull the plug mid-stream.
-        let started = Instant::now();
-        while acked.lock().unwrap().len() < 5 + round * 3
-            && started.elapsed() < Duration::from_secs(30)
-        {
-            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
-        }
-        actix_web::rt::time::sleep(Duration::from_millis(150)).await;
+        // Saves of this very round are acknowledged, and more are in flight: pull the plug.
+        storm.wait_for_acks(20).await;
         server.kill();
-        storm.await.unwrap();
+        saving.await.unwrap();
 
         if backend == Backend::Sqlite {
             assert_sqlite_intact(&url);
@@ -217,28 +186,10 @@ async fn killing_the_server_loses_no_acknowledged_save(backend: Backend) {
         let seen = fetch_attempt(&client, &server.address, &token, &attempt_id).await;
         assert_eq!(
             seen["deadline"], attempt["deadline"],
-            "the deadline survives"
+            "round {round}: the deadline survives"
         );
-        assert_eq!(seen["status"], "in_progress");
-        let stored = stored_answers(&seen);
-        let acked_now = acked.lock().unwrap().clone();
-        assert!(!acked_now.is_empty());
-        for (qid, (revision, selected)) in &acked_now {
-            let (stored_revision, stored_selected) = stored
-                .get(qid)
-                .unwrap_or_else(|| panic!("round {round}: acknowledged save of {qid} lost"));
-            // A save in flight at the kill may have committed after the last acknowledged one.
-            assert!(
-                stored_revision >= revision,
-                "round {round}: {qid} went back from revision {revision} to {stored_revision}"
-            );
-            if stored_revision == revision {
-                assert_eq!(
-                    stored_selected, selected,
-                    "round {round}: {qid} has other content at the same revision"
-                );
-            }
-        }
+        assert_eq!(seen["status"], "in_progress", "round {round}");
+        assert_saves_kept(&open_db(&url), &seen, &storm.acked()).await;
     }
     server.kill();
 }
@@ -253,8 +204,9 @@ async fn killing_the_server_loses_no_acknowledged_save_on_postgres() {
     killing_the_server_loses_no_acknowledged_save(Backend::Postgres).await;
 }
 
-/// Runs SQL against the test's database, whichever backend it is.
-fn count(url: &str, backend: Backend, sql: &str) -> i64 {
+/// Runs SQL against the test's database, whichever backend it is: a count for `query`, the
+/// number of rows changed for `execute`.
+fn query(url: &str, backend: Backend, sql: &str) -> i64 {
     use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
     #[derive(diesel::QueryableByName)]
     struct Count {
@@ -273,12 +225,41 @@ fn count(url: &str, backend: Backend, sql: &str) -> i64 {
     rows[0].n
 }
 
+fn execute(url: &str, backend: Backend, sql: &str) -> usize {
+    use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+    match backend {
+        Backend::Sqlite => {
+            diesel::sql_query(sql).execute(&mut SqliteConnection::establish(url).unwrap())
+        }
+        Backend::Postgres => {
+            diesel::sql_query(sql).execute(&mut PgConnection::establish(url).unwrap())
+        }
+    }
+    .unwrap()
+}
+
+/// While the server is down, its attempts' time runs out: their start and deadline move
+/// `seconds` into the past, as if the server had stayed down that long.
+fn time_passes_while_down(url: &str, backend: Backend, seconds: i64) {
+    let sql = match backend {
+        Backend::Sqlite => format!(
+            "UPDATE attempts SET started_at = strftime('%Y-%m-%d %H:%M:%f', started_at, '-{seconds} seconds'), \
+             deadline = strftime('%Y-%m-%d %H:%M:%f', deadline, '-{seconds} seconds')"
+        ),
+        Backend::Postgres => format!(
+            "UPDATE attempts SET started_at = started_at - interval '{seconds} seconds', \
+             deadline = deadline - interval '{seconds} seconds'"
+        ),
+    };
+    assert!(execute(url, backend, &sql) > 0);
+}
+
 async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
     let Some((_db, url)) = TestDb::create(backend) else {
         eprintln!("SKIPPED durability::{backend:?}: INVIGIL_TEST_DATABASE_URL is not set");
         return;
     };
-    // A one-minute exam with no grace, so that its time runs out while the server is down.
+    // A one-minute exam with no grace, so that its time can run out while the server is down.
     let settings = [
         (
             "INVIGIL_QUESTION_BANK",
@@ -298,42 +279,42 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
         let email = format!("candidate{i}@example.com");
         let (token, attempt) =
             candidate_with_attempt(&client, &server.address, &email, "T-ONE").await;
-        candidates.push((token, attempt, Acked::default()));
+        candidates.push((token, attempt, Storm::default()));
     }
 
     // Killed twice mid-storm while the attempts are open, then kept down past their deadline.
-    for _ in 0..2 {
+    for round in 0..2 {
         let storms: Vec<_> = candidates
             .iter()
-            .map(|(token, attempt, acked)| {
+            .map(|(token, attempt, storm)| {
+                storm.this_round.store(0, Ordering::SeqCst);
                 actix_web::rt::spawn(save_storm(
                     server.address.clone(),
                     token.clone(),
                     attempt.clone(),
-                    acked.clone(),
+                    storm.clone(),
                     1,
                 ))
             })
             .collect();
-        let started = Instant::now();
-        while candidates.iter().any(|c| c.2.lock().unwrap().is_empty())
-            && started.elapsed() < Duration::from_secs(20)
-        {
-            actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        for (_, _, storm) in &candidates {
+            storm.wait_for_acks(5).await;
         }
-        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
         server.kill();
         for storm in storms {
             storm.await.unwrap();
         }
         server = start_server_with(&url, port, &settings).await;
-        for (token, attempt, _) in &candidates {
+        for (token, attempt, storm) in &candidates {
             let id = attempt["id"].as_str().unwrap();
             let seen = fetch_attempt(&client, &server.address, token, id).await;
             assert_eq!(
                 seen["deadline"], attempt["deadline"],
-                "the deadline survives"
+                "round {round}: the deadline survives"
             );
+            // The kills came while the attempt was open, and it still is.
+            assert_eq!(seen["status"], "in_progress", "round {round}: {seen}");
+            assert_saves_kept(&open_db(&url), &seen, &storm.acked()).await;
         }
     }
     server.kill();
@@ -346,8 +327,8 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
         })
         .max()
         .unwrap();
-    let wait = (deadline - chrono::Utc::now()).to_std().unwrap_or_default();
-    actix_web::rt::time::sleep(wait + Duration::from_secs(1)).await;
+    let remaining = (deadline - chrono::Utc::now()).num_seconds().max(0);
+    time_passes_while_down(&url, backend, remaining + 5);
 
     // Back up: the sweeper and the candidates' late submits race to close each attempt.
     server = start_server_with(&url, port, &settings).await;
@@ -363,12 +344,15 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
     });
     for submitted in futures_util::future::join_all(submits).await {
         // Whoever closes it, the late submit answers with the one result.
-        assert_eq!(submitted.unwrap().status(), StatusCode::OK);
+        let submitted = submitted.unwrap();
+        assert_eq!(submitted.status(), StatusCode::OK);
+        let result: Value = submitted.json().await.unwrap();
+        assert!(result["points_possible"].as_i64() == Some(2), "{result}");
     }
     // And once more, killed and restarted after the finalisation.
     server.kill();
     server = start_server_with(&url, port, &settings).await;
-    for (token, attempt, acked) in &candidates {
+    for (token, attempt, storm) in &candidates {
         let id = attempt["id"].as_str().unwrap();
         let seen = fetch_attempt(&client, &server.address, token, id).await;
         // Scored: the attempt shows its outcome (the audit log below says it expired).
@@ -376,15 +360,8 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
             ["passed", "failed", "pending_review"].contains(&seen["status"].as_str().unwrap()),
             "{seen}"
         );
-        let stored = stored_answers(&seen);
-        for (qid, (revision, selected)) in acked.lock().unwrap().iter() {
-            let (stored_revision, stored_selected) = &stored[qid];
-            assert!(stored_revision >= revision, "{qid} went back in revision");
-            if stored_revision == revision {
-                assert_eq!(stored_selected, selected);
-            }
-        }
-        let once = |sql: String| count(&url, backend, &sql);
+        assert_saves_kept(&open_db(&url), &seen, &storm.acked()).await;
+        let once = |sql: String| query(&url, backend, &sql);
         assert_eq!(
             once(format!(
                 "SELECT COUNT(*) AS n FROM results WHERE attempt_id = '{id}'"

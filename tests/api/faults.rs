@@ -6,31 +6,40 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A TCP proxy that can be cut (every connection through it dropped, new ones closed at
-/// once) and restored.
+/// once) and restored; or armed to cut itself in the middle of a transaction.
+#[derive(Clone)]
 struct Proxy {
     address: SocketAddr,
     up: Arc<AtomicBool>,
     live: Arc<Mutex<Vec<TcpStream>>>,
+    /// Set: the next statement a client sends inside an open transaction cuts the proxy
+    /// as soon as it has been passed on, so that the transaction never sees its COMMIT.
+    armed: Arc<AtomicBool>,
+    /// How many times an armed proxy cut itself.
+    cuts_in_transaction: Arc<AtomicUsize>,
 }
 
 impl Proxy {
     fn start(target: SocketAddr) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").expect("proxy listens");
-        let address = listener.local_addr().expect("proxy address");
-        let up = Arc::new(AtomicBool::new(true));
-        let live: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
-        let (accepting, tracked) = (up.clone(), live.clone());
+        let proxy = Proxy {
+            address: listener.local_addr().expect("proxy address"),
+            up: Arc::new(AtomicBool::new(true)),
+            live: Arc::default(),
+            armed: Arc::new(AtomicBool::new(false)),
+            cuts_in_transaction: Arc::default(),
+        };
+        let shared = proxy.clone();
         std::thread::spawn(move || {
             for client in listener.incoming().flatten() {
-                if !accepting.load(Ordering::SeqCst) {
+                if !shared.up.load(Ordering::SeqCst) {
                     continue;
                 }
                 let Ok(server) = TcpStream::connect(target) else {
@@ -44,12 +53,12 @@ impl Proxy {
                 ) else {
                     continue;
                 };
-                tracked.lock().unwrap().extend([c3, s3]);
-                pipe(client, server);
-                pipe(s2, c2);
+                shared.live.lock().unwrap().extend([c3, s3]);
+                shared.pipe(client, server, true);
+                shared.pipe(s2, c2, false);
             }
         });
-        Proxy { address, up, live }
+        proxy
     }
 
     fn cut(&self) {
@@ -62,24 +71,42 @@ impl Proxy {
     fn restore(&self) {
         self.up.store(true, Ordering::SeqCst);
     }
-}
 
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 16 * 1024];
-        loop {
-            match from.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => {
-                    if to.write_all(&buf[..n]).is_err() {
-                        break;
-                    }
+    /// Copies `from` to `to`. On the client's side of a connection it follows PostgreSQL's
+    /// simple-query messages (diesel sends BEGIN and COMMIT as such, in plain text with
+    /// `sslmode=disable`) to know when a transaction is open.
+    fn pipe(&self, mut from: TcpStream, mut to: TcpStream, from_client: bool) {
+        let proxy = self.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16 * 1024];
+            let mut in_transaction = false;
+            loop {
+                let n = match from.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => n,
+                };
+                if to.write_all(&buf[..n]).is_err() {
+                    break;
+                }
+                if !from_client {
+                    continue;
+                }
+                let chunk = &buf[..n];
+                let says = |word: &[u8]| chunk.windows(word.len()).any(|w| w == word);
+                if says(b"BEGIN") {
+                    in_transaction = true;
+                } else if says(b"COMMIT") || says(b"ROLLBACK") {
+                    in_transaction = false;
+                } else if in_transaction && proxy.armed.swap(false, Ordering::SeqCst) {
+                    proxy.cuts_in_transaction.fetch_add(1, Ordering::SeqCst);
+                    proxy.cut();
+                    break;
                 }
             }
-        }
-        let _ = to.shutdown(Shutdown::Both);
-        let _ = from.shutdown(Shutdown::Both);
-    });
+            let _ = to.shutdown(Shutdown::Both);
+            let _ = from.shutdown(Shutdown::Both);
+        });
+    }
 }
 
 /// `url` with its host and port replaced by `address`; and the host and port it named.
@@ -121,11 +148,17 @@ async fn candidate_with_attempt(app: &TestApp) -> (String, String, Vec<(String, 
     )
 }
 
-/// The last acknowledged (revision, selected) per question.
-type Acked = HashMap<String, (i64, Value)>;
+/// A client that gives up after 5 s: a database outage must be answered well before.
+fn impatient_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
 
-/// Saves `question` with its `n`-th option; Ok with the body on 200, Err with the
-/// problem's code otherwise (a transport error, as the server hanging up, is a failure).
+/// Saves `question` with its `n`-th option; Ok with the body on 200, Err on 503
+/// `unavailable`. Anything else fails the test: another status, a hang (the client's
+/// timeout), or the server hanging up.
 async fn save(
     app: &TestApp,
     token: &str,
@@ -154,48 +187,14 @@ async fn save(
     Err("unavailable".into())
 }
 
-/// Every acknowledged save is stored with its content (or a later one), and every stored
-/// answer agrees with the save log written in the same transaction.
+/// The acknowledged saves are all kept, and the stored answers agree with the save log.
 async fn assert_consistent(app: &TestApp, token: &str, attempt: &str, acked: &Acked) {
-    let seen: Value = app
+    let resp = app
         .get(&format!("/v1/attempts/{attempt}"), Some(token))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let stored = stored_answers(&seen);
-    assert!(!acked.is_empty());
-    for (qid, (revision, selected)) in acked {
-        let (stored_revision, stored_selected) = stored
-            .get(qid)
-            .unwrap_or_else(|| panic!("acknowledged save of {qid} lost"));
-        assert!(stored_revision >= revision, "{qid} went back in revision");
-        if stored_revision == revision {
-            assert_eq!(stored_selected, selected, "{qid} changed at one revision");
-        }
-    }
-    let id = attempt.to_string();
-    let mismatched = app
-        .state
-        .db
-        .read(move |conn| {
-            let saves = invigil::db::proctoring::saves(conn, &id)?;
-            let answers = invigil::db::attempts::answers(conn, &id)?;
-            Ok(answers
-                .iter()
-                .filter(|a| {
-                    let logged = saves
-                        .iter()
-                        .filter(|s| s.position == a.position)
-                        .map(|s| s.revision)
-                        .max();
-                    logged != Some(a.revision)
-                })
-                .count())
-        })
-        .await
-        .unwrap();
-    assert_eq!(mismatched, 0, "an answer and its save log disagree");
+        .await;
+    assert_eq!(resp.status(), StatusCode::OK);
+    let seen: Value = resp.json().await.unwrap();
+    assert_saves_kept(&app.state.db, &seen, acked).await;
 }
 
 /// Polls until the attempt can be read again.
@@ -217,6 +216,18 @@ async fn wait_until_back(app: &TestApp, token: &str, attempt: &str) {
     }
 }
 
+/// Waits for `done`, failing the test after `limit`.
+async fn wait_for(what: &str, limit: Duration, done: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < limit,
+            "{what} did not happen in {limit:?}"
+        );
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[actix_web::test]
 async fn postgres_cut_off_and_restored() {
     let Some((db, url)) = TestDb::create(Backend::Postgres) else {
@@ -228,9 +239,13 @@ async fn postgres_cut_off_and_restored() {
     let (_, target) = through(&url, "127.0.0.1:1".parse().unwrap());
     let proxy = Proxy::start(target);
     let (via_proxy, _) = through(&url, proxy.address);
-    let app = TestApp::spawn_on(Backend::Postgres, db, &via_proxy, |s| {
+    // In plain text, so that the proxy can tell when a transaction is open.
+    let separator = if via_proxy.contains('?') { '&' } else { '?' };
+    let via_proxy = format!("{via_proxy}{separator}sslmode=disable");
+    let mut app = TestApp::spawn_on(Backend::Postgres, db, &via_proxy, |s| {
         s.db_timeout = Duration::from_millis(500);
     });
+    app.client = impatient_client();
     let (token, attempt, questions) = candidate_with_attempt(&app).await;
     let mut acked = Acked::new();
     let first = save(&app, &token, &attempt, &questions[0], 0)
@@ -257,31 +272,82 @@ async fn postgres_cut_off_and_restored() {
     wait_until_back(&app, &token, &attempt).await;
     assert_consistent(&app, &token, &attempt, &acked).await;
 
-    // Cut again in the middle of a storm of saves: each is answered 200 or 503, and what
-    // was acknowledged is there afterwards, whole.
-    let mut n = 1;
-    let mut failed = 0;
-    for round in 0..60 {
-        if round == 20 {
-            proxy.cut();
-        }
-        if round == 40 {
-            proxy.restore();
-            wait_until_back(&app, &token, &attempt).await;
-        }
-        let question = &questions[round % 4];
-        n += 1;
-        match save(&app, &token, &attempt, question, n).await {
-            Ok(body) => {
-                acked.insert(
-                    question.0.clone(),
-                    (body["revision"].as_i64().unwrap(), body["selected"].clone()),
-                );
+    // Cut again with saves from four clients in flight, in the middle of a transaction:
+    // each save is answered 200 or 503, what was acknowledged is there afterwards, whole,
+    // and every client's saves succeed again once the database is back.
+    const CLIENTS: usize = 4;
+    let acked = Mutex::new(acked);
+    let stop = AtomicBool::new(false);
+    let restored = AtomicBool::new(false);
+    let refused = AtomicUsize::new(0);
+    let saved_after_restore: Vec<AtomicUsize> = (0..CLIENTS).map(|_| AtomicUsize::new(0)).collect();
+    let client = |c: usize| {
+        let (app, token, attempt, questions) = (&app, &token, &attempt, &questions);
+        let (acked, stop, restored, refused, saved_after_restore) =
+            (&acked, &stop, &restored, &refused, &saved_after_restore);
+        async move {
+            let mine: Vec<_> = questions.iter().skip(c).step_by(CLIENTS).collect();
+            for n in 1usize.. {
+                if stop.load(Ordering::SeqCst) {
+                    return;
+                }
+                let question = mine[n % mine.len()];
+                let after_restore = restored.load(Ordering::SeqCst);
+                match save(app, token, attempt, question, n / mine.len()).await {
+                    Ok(body) => {
+                        acked.lock().unwrap().insert(
+                            question.0.clone(),
+                            (body["revision"].as_i64().unwrap(), body["selected"].clone()),
+                        );
+                        if after_restore {
+                            saved_after_restore[c].fetch_add(1, Ordering::SeqCst);
+                        }
+                    }
+                    Err(_) => {
+                        refused.fetch_add(1, Ordering::SeqCst);
+                        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+                    }
+                }
             }
-            Err(_) => failed += 1,
         }
-    }
-    assert!(failed >= 20, "every save while cut failed ({failed})");
+    };
+    let conductor = async {
+        wait_for("saves of 8 questions", Duration::from_secs(30), || {
+            acked.lock().unwrap().len() >= 8
+        })
+        .await;
+        proxy.armed.store(true, Ordering::SeqCst);
+        wait_for(
+            "a cut inside a transaction",
+            Duration::from_secs(10),
+            || proxy.cuts_in_transaction.load(Ordering::SeqCst) == 1,
+        )
+        .await;
+        // The save whose transaction was cut, and every save while cut, is refused.
+        wait_for("saves refused while cut", Duration::from_secs(10), || {
+            refused.load(Ordering::SeqCst) >= CLIENTS
+        })
+        .await;
+        proxy.restore();
+        restored.store(true, Ordering::SeqCst);
+        wait_for(
+            "saves from every client after the restore",
+            Duration::from_secs(60),
+            || {
+                saved_after_restore
+                    .iter()
+                    .all(|n| n.load(Ordering::SeqCst) >= 5)
+            },
+        )
+        .await;
+        stop.store(true, Ordering::SeqCst);
+    };
+    futures_util::future::join(
+        conductor,
+        futures_util::future::join_all((0..CLIENTS).map(client)),
+    )
+    .await;
+    let acked = acked.into_inner().unwrap();
     assert_consistent(&app, &token, &attempt, &acked).await;
 }
 
@@ -331,15 +397,15 @@ impl Drop for SmallDisk {
 
 #[actix_web::test]
 async fn sqlite_on_a_full_disk() {
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
-        eprintln!("SKIPPED faults::sqlite_on_a_full_disk: mounting a small disk needs root");
+    // Mounting a small disk needs root.
+    if !is_root_or_skip("faults::sqlite_on_a_full_disk") {
         return;
     }
     let folder = tempfile::tempdir().unwrap();
     let disk = SmallDisk::mount(folder.path().join("disk"));
     let url = disk.path.join("invigil.db").to_string_lossy().into_owned();
-    let app = TestApp::spawn_on(Backend::Sqlite, TestDb::Sqlite(folder), &url, |_| {});
+    let mut app = TestApp::spawn_on(Backend::Sqlite, TestDb::Sqlite(folder), &url, |_| {});
+    app.client = impatient_client();
     let (token, attempt, questions) = candidate_with_attempt(&app).await;
     let mut acked = Acked::new();
 
@@ -396,4 +462,62 @@ async fn sqlite_on_a_full_disk() {
     assert_consistent(&app, &token, &attempt, &acked).await;
 
     assert_sqlite_intact(&url);
+}
+
+/// Every connection of the pool busy: a request waits `INVIGIL_DB_TIMEOUT_MS` for one and
+/// then answers 503 `unavailable`, rather than queueing until one is free.
+async fn an_exhausted_pool_answers_503(backend: Backend) {
+    let Some(mut app) = TestApp::spawn_with(
+        backend,
+        |s| {
+            s.db_pool_size = 1;
+            s.db_timeout = Duration::from_millis(300);
+        },
+        |_| {},
+    )
+    .await
+    else {
+        eprintln!("SKIPPED faults::an_exhausted_pool_answers_503::{backend:?}");
+        return;
+    };
+    app.client = impatient_client();
+    let (token, attempt, _) = candidate_with_attempt(&app).await;
+    // The test holds the only connection until it lets go.
+    let (held, is_held) = std::sync::mpsc::channel();
+    let (release, wait_for_release) = std::sync::mpsc::channel::<()>();
+    let holder = {
+        let db = app.state.db.clone();
+        actix_web::rt::spawn(async move {
+            db.read(move |_| {
+                held.send(()).unwrap();
+                let _ = wait_for_release.recv();
+                Ok(())
+            })
+            .await
+        })
+    };
+    while is_held.try_recv().is_err() {
+        actix_web::rt::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Answered while the connection is still held: the request did not wait for it.
+    let read = app
+        .get(&format!("/v1/attempts/{attempt}"), Some(&token))
+        .await;
+    assert_problem(read, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    release.send(()).unwrap();
+    holder.await.unwrap().unwrap();
+    let read = app
+        .get(&format!("/v1/attempts/{attempt}"), Some(&token))
+        .await;
+    assert_eq!(read.status(), StatusCode::OK);
+}
+
+#[actix_web::test]
+async fn an_exhausted_pool_answers_503_on_sqlite() {
+    an_exhausted_pool_answers_503(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn an_exhausted_pool_answers_503_on_postgres() {
+    an_exhausted_pool_answers_503(Backend::Postgres).await;
 }

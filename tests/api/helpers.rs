@@ -52,6 +52,27 @@ macro_rules! both_backends {
     )*};
 }
 
+/// Whether a setting such as `INVIGIL_TEST_REQUIRE_POSTGRES=1` turns a skip into a failure
+/// (CI sets them, so that no test can pass there by not running).
+pub fn required(setting: &str) -> bool {
+    std::env::var(setting).is_ok_and(|v| v == "1" || v == "true")
+}
+
+/// Whether this process runs as root; without it, and without `INVIGIL_TEST_REQUIRE_ROOT`,
+/// a test that needs root says it was skipped.
+pub fn is_root_or_skip(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    assert!(
+        !required("INVIGIL_TEST_REQUIRE_ROOT"),
+        "{test} needs root and INVIGIL_TEST_REQUIRE_ROOT is set"
+    );
+    eprintln!("SKIPPED {test}: it needs root");
+    false
+}
+
 /// The database a test owns; dropped with it.
 pub enum TestDb {
     /// Held only so that the folder lives as long as the test.
@@ -71,7 +92,13 @@ impl TestDb {
                 Some((TestDb::Sqlite(dir), url))
             }
             Backend::Postgres => {
-                let admin_url = std::env::var("INVIGIL_TEST_DATABASE_URL").ok()?;
+                let Ok(admin_url) = std::env::var("INVIGIL_TEST_DATABASE_URL") else {
+                    assert!(
+                        !required("INVIGIL_TEST_REQUIRE_POSTGRES"),
+                        "INVIGIL_TEST_REQUIRE_POSTGRES is set but INVIGIL_TEST_DATABASE_URL is not"
+                    );
+                    return None;
+                };
                 let name = format!("invigil_test_{}", uuid::Uuid::new_v4().simple());
                 let mut admin =
                     PgConnection::establish(&admin_url).expect("INVIGIL_TEST_DATABASE_URL answers");
@@ -121,6 +148,8 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub backend: Backend,
     pub database_url: String,
+    settings: Settings,
+    handle: actix_web::dev::ServerHandle,
     // Dropped last: the database outlives the server that uses it.
     _db: Arc<TestDb>,
 }
@@ -201,6 +230,22 @@ impl TestApp {
         )
     }
 
+    /// Stops this instance and starts a new one with the same settings on the same
+    /// database and clock, as after a restart; nothing of the old one's memory is kept.
+    pub async fn restart(self) -> TestApp {
+        self.handle.stop(false).await;
+        let TestApp {
+            backend,
+            settings,
+            clock,
+            state,
+            _db,
+            ..
+        } = self;
+        drop(state);
+        Self::start(backend, settings, _db, clock, |_| {})
+    }
+
     fn start(
         backend: Backend,
         settings: Settings,
@@ -209,18 +254,25 @@ impl TestApp {
         extra: ExtraRoutes,
     ) -> TestApp {
         let database_url = settings.database_url.clone();
-        let app = Application::build_with(settings, Arc::new(clock.clone()), extra)
+        let app = Application::build_with(settings.clone(), Arc::new(clock.clone()), extra)
             .expect("application builds");
         let port = app.port();
         let state = app.state();
+        let handle = app.handle();
         actix_web::rt::spawn(app.run_until_stopped());
         TestApp {
             address: format!("http://127.0.0.1:{port}"),
-            client: reqwest::Client::new(),
+            // A hung server fails its test instead of hanging it.
+            client: reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(60))
+                .build()
+                .expect("an HTTP client"),
             clock,
             state,
             backend,
             database_url,
+            settings,
+            handle,
             _db: db,
         }
     }
@@ -526,6 +578,65 @@ pub fn stored_answers(attempt: &Value) -> std::collections::HashMap<String, (i64
             )
         })
         .collect()
+}
+
+/// The last acknowledged save of each question, by question id: (revision, selected).
+pub type Acked = std::collections::HashMap<String, (i64, Value)>;
+
+/// Nothing acknowledged was lost and nothing was half written: every acknowledged save is
+/// in `attempt` (its candidate's view, read after the fault) with its content, or with a
+/// later revision (a save in flight at the fault may have committed unanswered); and
+/// every stored answer is the last revision of its question in the save log, which is
+/// written in the same transaction. Fails on an empty `acked`, which would prove nothing.
+pub async fn assert_saves_kept(db: &invigil::db::Db, attempt: &Value, acked: &Acked) {
+    assert!(
+        !acked.is_empty(),
+        "no save was acknowledged, so there is nothing to check"
+    );
+    let stored = stored_answers(attempt);
+    for (qid, (revision, selected)) in acked {
+        let (stored_revision, stored_selected) = stored
+            .get(qid)
+            .unwrap_or_else(|| panic!("the acknowledged save of {qid} is lost"));
+        assert!(
+            stored_revision >= revision,
+            "{qid} went back from revision {revision} to {stored_revision}"
+        );
+        if stored_revision == revision {
+            assert_eq!(
+                stored_selected, selected,
+                "{qid} has other content at revision {revision}"
+            );
+        }
+    }
+    let id = attempt["id"].as_str().expect("attempt id").to_string();
+    let (answers, saves) = db
+        .read(move |conn| {
+            Ok((
+                invigil::db::attempts::answers(conn, &id)?,
+                invigil::db::proctoring::saves(conn, &id)?,
+            ))
+        })
+        .await
+        .expect("the database answers");
+    assert_eq!(
+        answers.len(),
+        stored.len(),
+        "the view shows every stored answer"
+    );
+    for answer in &answers {
+        let logged = saves
+            .iter()
+            .filter(|s| s.position == answer.position)
+            .map(|s| s.revision)
+            .max();
+        assert_eq!(
+            logged,
+            Some(answer.revision),
+            "the answer at position {} and its save log disagree",
+            answer.position
+        );
+    }
 }
 
 /// `PRAGMA integrity_check` of the SQLite file at `path` says `ok`.
