@@ -47,6 +47,8 @@ both_backends! {
         assert_problem(resp, StatusCode::BAD_REQUEST, "validation_failed").await;
         let resp = app.post("/v1/auth/register", None, &json!({"email": "ada@example.com", "password": PASSWORD})).await;
         assert_problem(resp, StatusCode::BAD_REQUEST, "validation_failed").await;
+        // None of the refused requests created the account.
+        assert_eq!(app.register("ada@example.com", PASSWORD, "Ada").await.status(), StatusCode::CREATED);
     }
 
     async fn a_client_cannot_choose_its_own_role(app: TestApp) {
@@ -58,7 +60,7 @@ both_backends! {
     }
 
     async fn login_returns_a_bearer_pair_that_opens_me(app: TestApp) {
-        app.register("ada@example.com", PASSWORD, "Ada Lovelace").await;
+        assert_eq!(app.register("ada@example.com", PASSWORD, "Ada Lovelace").await.status(), StatusCode::CREATED);
         let resp = app.login("ADA@example.com", PASSWORD).await;
         assert_eq!(resp.status(), StatusCode::OK);
         let body: Value = resp.json().await.unwrap();
@@ -75,10 +77,12 @@ both_backends! {
     }
 
     async fn unknown_email_and_wrong_password_get_the_same_answer(app: TestApp) {
-        app.register("ada@example.com", PASSWORD, "Ada").await;
+        // Without the account, both logins would be for unknown emails and prove nothing.
+        assert_eq!(app.register("ada@example.com", PASSWORD, "Ada").await.status(), StatusCode::CREATED);
         let wrong = assert_problem(app.login("ada@example.com", "not the password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
         let unknown = assert_problem(app.login("nobody@example.com", "not the password").await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
         assert_eq!(wrong, unknown);
+        assert_eq!(app.login("ada@example.com", PASSWORD).await.status(), StatusCode::OK);
     }
 
     async fn me_without_a_token_is_401(app: TestApp) {
@@ -114,5 +118,7 @@ both_backends! {
         let admin = app.user_with_role("root@example.com", Role::Admin).await;
         let body = json!({"email": "x@example.com", "password": PASSWORD, "full_name": "X", "role": "partner"});
         assert_problem(app.post("/v1/admin/users", Some(&admin.access), &body).await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        // The refused request created no account.
+        assert_eq!(app.register("x@example.com", PASSWORD, "X").await.status(), StatusCode::CREATED);
     }
 }

@@ -265,6 +265,29 @@ async fn import(app: &TestApp, bank: bank::Bank) -> catalog::ImportReport {
         .unwrap()
 }
 
+/// The question's (current version, active) row, and the version new forms draw from
+/// (`None` when no form can draw it).
+async fn current(app: &TestApp, question: &str) -> ((i32, bool), Option<(i32, String)>) {
+    let question = question.to_string();
+    app.state
+        .db
+        .read(move |conn| {
+            use diesel::prelude::*;
+            use invigil::db::schema::questions::dsl::*;
+            let row: (i32, bool) = questions
+                .find(&question)
+                .select((current_version, active))
+                .get_result(conn)?;
+            let drawn = invigil::db::attempts::pool(conn, "MLOA-F")?
+                .into_iter()
+                .find(|(_, v)| v.question_id == question)
+                .map(|(_, v)| (v.version, v.stem));
+            Ok((row, drawn))
+        })
+        .await
+        .unwrap()
+}
+
 both_backends! {
     async fn re_importing_an_unchanged_bank_changes_nothing(app: TestApp) {
         let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
@@ -281,18 +304,36 @@ both_backends! {
         let report = import(&app, changed).await;
         assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 1, 335, 0));
         assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 2);
+        let ((version, active), drawn) = current(&app, "F-PIPE-001").await;
+        assert_eq!((version, active), (2, true));
+        let (drawn_version, stem) = drawn.expect("new forms draw the question");
+        assert_eq!(drawn_version, 2);
+        assert!(stem.ends_with(" (revised)"), "{stem}");
         // Reverting points back at the first version without writing a third.
         let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
-        assert_eq!(report.changed, 1);
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 1, 335, 0));
         assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 2);
+        let ((version, active), drawn) = current(&app, "F-PIPE-001").await;
+        assert_eq!((version, active), (1, true));
+        let (drawn_version, stem) = drawn.expect("new forms draw the question");
+        assert_eq!(drawn_version, 1);
+        assert!(!stem.contains("(revised)"), "{stem}");
     }
 
     async fn a_question_removed_from_the_bank_is_retired_not_deleted(app: TestApp) {
         let mut smaller = bank::load(&shipped_bank()).unwrap();
         smaller.questions.retain(|q| q.id != "F-PIPE-001");
         let report = import(&app, smaller).await;
-        assert_eq!(report.retired, 1);
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 0, 335, 1));
         assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 1);
+        // Still there, marked retired, and out of every new form.
+        let ((version, active), drawn) = current(&app, "F-PIPE-001").await;
+        assert_eq!((version, active), (1, false));
+        assert!(drawn.is_none(), "a retired question is not drawn");
+        // Back in the bank, it is active again on the same version.
+        let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 0, 336, 0));
+        assert_eq!(current(&app, "F-PIPE-001").await.0, (1, true));
     }
 
     async fn the_catalog_lists_the_program_in_order(app: TestApp) {

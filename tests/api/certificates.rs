@@ -89,7 +89,10 @@ both_backends! {
         // A failed attempt earns nothing.
         let other = app.candidate("bob@example.com").await;
         let attempt = app.start_attempt(&other.access, "MLOA-F").await;
-        let failed: Value = app.post(&format!("/v1/attempts/{}/submit", attempt["id"].as_str().unwrap()), Some(&other.access), &json!({})).await.json().await.unwrap();
+        let failed = app.post(&format!("/v1/attempts/{}/submit", attempt["id"].as_str().unwrap()), Some(&other.access), &json!({})).await;
+        assert_eq!(failed.status(), StatusCode::OK);
+        let failed: Value = failed.json().await.unwrap();
+        assert_eq!((failed["status"].as_str(), failed["passed"].as_bool()), (Some("failed"), Some(false)), "{failed}");
         assert_eq!(failed["certificate"], Value::Null);
         let none: Vec<Value> = app.get("/v1/me/certificates", Some(&other.access)).await.json().await.unwrap();
         assert!(none.is_empty());
@@ -137,7 +140,7 @@ both_backends! {
             Ok(partners.select(api_key_hash).load(c)?)
         }).await.unwrap();
         assert_eq!(stored.len(), 1);
-        assert_ne!(stored[0], key);
+        assert_eq!(stored[0], invigil::auth::refresh::hash(&key), "the key's SHA-256, and nothing else");
         assert!(!stored[0].contains(&key));
 
         let unknown = unknown_number();
@@ -166,7 +169,9 @@ both_backends! {
 
     async fn a_revoked_partner_key_is_401(app: TestApp) {
         let admin = app.user_with_role("root@example.com", Role::Admin).await;
-        let created: Value = app.post("/v1/admin/partners", Some(&admin.access), &json!({"name": "Acme"})).await.json().await.unwrap();
+        let created = app.post("/v1/admin/partners", Some(&admin.access), &json!({"name": "Acme"})).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let created: Value = created.json().await.unwrap();
         let key = created["api_key"].as_str().unwrap();
         assert_eq!(batch(&app, Some(key), json!([unknown_number()])).await.status(), StatusCode::OK);
         let resp = app.post(&format!("/v1/admin/partners/{}/revoke", created["id"].as_str().unwrap()), Some(&admin.access), &json!({})).await;
@@ -178,13 +183,29 @@ both_backends! {
         let t = app.candidate("ada@example.com").await;
         let n = number(&pass(&app, &t, "MLOA-F").await);
         let proctor = app.user_with_role("p@example.com", Role::Proctor).await;
+        let admin = app.user_with_role("root@example.com", Role::Admin).await;
+        let partner = app.post("/v1/admin/partners", Some(&admin.access), &json!({"name": "Acme"})).await;
+        assert_eq!(partner.status(), StatusCode::CREATED);
+        let partner: Value = partner.json().await.unwrap();
+        let key = partner["api_key"].as_str().unwrap();
+        let partner_revoke = format!("/v1/admin/partners/{}/revoke", partner["id"].as_str().unwrap());
         for token in [&t.access, &proctor.access] {
             assert_problem(app.post("/v1/admin/partners", Some(token), &json!({"name": "X"})).await, StatusCode::FORBIDDEN, "forbidden").await;
+            assert_problem(app.post(&partner_revoke, Some(token), &json!({})).await, StatusCode::FORBIDDEN, "forbidden").await;
             let revoke = app.post(&format!("/v1/admin/certificates/{n}/revoke"), Some(token), &json!({"reason": "x"})).await;
             assert_problem(revoke, StatusCode::FORBIDDEN, "forbidden").await;
         }
-        let v: Value = app.get(&format!("/v1/verify/{n}"), None).await.json().await.unwrap();
-        assert_eq!(v["status"], "active");
+        // The refused calls changed nothing: one partner, its key still works, the certificate stands.
+        let names: Vec<String> = app.state.db.read(|c| {
+            use diesel::prelude::*;
+            use invigil::db::schema::partners::dsl::*;
+            Ok(partners.select(name).load(c)?)
+        }).await.unwrap();
+        assert_eq!(names, ["Acme"]);
+        assert_eq!(batch(&app, Some(key), json!([n])).await.status(), StatusCode::OK);
+        let v = app.get(&format!("/v1/verify/{n}"), None).await;
+        assert_eq!(v.status(), StatusCode::OK);
+        assert_eq!(v.json::<Value>().await.unwrap()["status"], "active");
     }
 
     async fn a_revoked_certificate_is_revoked_everywhere(app: TestApp) {
@@ -262,6 +283,28 @@ both_backends! {
         assert_eq!(resp.status(), StatusCode::CREATED);
     }
 
+    async fn a_foundation_due_for_renewal_still_opens_the_professional_and_an_expired_one_does_not(app: TestApp) {
+        let ada = app.candidate("ada@example.com").await;
+        let ada_foundation = number(&pass(&app, &ada, "MLOA-F").await);
+        let bob = app.candidate("bob@example.com").await;
+        let bob_foundation = number(&pass(&app, &bob, "MLOA-F").await);
+        // 2029-06-01 is inside the renewal window (2029-05-30 to 2029-11-26).
+        app.clock.set(chrono::DateTime::parse_from_rfc3339("2029-06-01T09:00:00Z").unwrap().to_utc());
+        let v: Value = app.get(&format!("/v1/verify/{ada_foundation}"), None).await.json().await.unwrap();
+        assert_eq!(v["status"], "renewal_due");
+        let ada = app.tokens("ada@example.com").await;
+        let resp = app.post("/v1/certifications/MLOA-P/attempts", Some(&ada.access), &json!({})).await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        // 2029-11-27 is the first day after the expiry.
+        app.clock.set(chrono::DateTime::parse_from_rfc3339("2029-11-27T09:00:00Z").unwrap().to_utc());
+        let v: Value = app.get(&format!("/v1/verify/{bob_foundation}"), None).await.json().await.unwrap();
+        assert_eq!(v["status"], "expired");
+        let bob = app.tokens("bob@example.com").await;
+        let resp = app.post("/v1/certifications/MLOA-P/attempts", Some(&bob.access), &json!({})).await;
+        let body = assert_problem(resp, StatusCode::FORBIDDEN, "prerequisite_missing").await;
+        assert!(body["detail"].as_str().unwrap().contains("MLOA-F"), "{body}");
+    }
+
     async fn renewal_is_refused_before_the_window_and_extends_the_same_number_inside_it(app: TestApp) {
         let t = app.candidate("ada@example.com").await;
         let n = number(&pass(&app, &t, "MLOA-F").await);
@@ -319,8 +362,13 @@ both_backends! {
         let path = format!("/v1/attempts/{aid}/submit");
         let empty = json!({});
         let submits = (0..20).map(|i| if i % 2 == 0 { &app } else { &other }.post(&path, Some(&t.access), &empty));
-        let bodies: Vec<Value> = futures_util::future::join_all(submits.map(|f| async { f.await.json::<Value>().await.unwrap() })).await;
-        assert!(bodies.iter().all(|b| b["certificate"]["number"] == bodies[0]["certificate"]["number"]));
+        let answers: Vec<(StatusCode, Value)> = futures_util::future::join_all(submits.map(|f| async { let r = f.await; (r.status(), r.json::<Value>().await.unwrap()) })).await;
+        for (status, body) in &answers {
+            assert_eq!(*status, StatusCode::OK, "{body}");
+            assert_eq!(body["status"], "passed", "{body}");
+        }
+        let first = answers[0].1["certificate"]["number"].as_str().expect("a certificate number").to_string();
+        assert!(answers.iter().all(|(_, body)| body["certificate"]["number"].as_str() == Some(first.as_str())), "one number for all: {answers:?}");
         let count = app.state.db.read(|c| {
             use diesel::prelude::*;
             use invigil::db::schema::certificates::dsl::*;
@@ -374,6 +422,15 @@ mod rate_limits {
         let resp = app.get(&format!("/v1/verify/{n}"), None).await;
         assert_eq!(resp.headers().get("retry-after").unwrap(), "60");
         assert_problem(resp, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+        // The limit is this address's alone: another one still gets an answer.
+        let other = app
+            .client
+            .get(format!("{}/v1/verify/{n}", app.address))
+            .header("x-forwarded-for", "198.51.100.23")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::NOT_FOUND);
         app.clock.advance(chrono::Duration::minutes(1));
         assert_eq!(
             app.get(&format!("/v1/verify/{n}"), None).await.status(),

@@ -29,8 +29,20 @@ async fn bad_sql(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().finish())
 }
 
+/// The answer's `x-request-id`, which must be a UUID.
+fn request_id(resp: &reqwest::Response) -> uuid::Uuid {
+    let status = resp.status();
+    let raw = resp
+        .headers()
+        .get("x-request-id")
+        .unwrap_or_else(|| panic!("a {status} answer has no x-request-id"));
+    let text = raw.to_str().expect("an ASCII request id");
+    uuid::Uuid::parse_str(text)
+        .unwrap_or_else(|e| panic!("the request id {text:?} of a {status} answer: {e}"))
+}
+
 async fn assert_opaque_500(resp: reqwest::Response) {
-    assert!(resp.headers().contains_key("x-request-id"));
+    request_id(&resp);
     let body = assert_problem(resp, StatusCode::INTERNAL_SERVER_ERROR, "internal").await;
     let text = body.to_string();
     for leak in ["secret", "no_such_table", "deadbeef", "panicked", "src/"] {
@@ -40,6 +52,11 @@ async fn assert_opaque_500(resp: reqwest::Response) {
 
 both_backends! {
     async fn a_body_over_64_kib_is_413(app: TestApp) {
+        // Just under the limit the body is read and judged on its content: too long a password.
+        let under = "x".repeat(60 * 1024);
+        let resp = app.post("/v1/auth/register", None, &json!({"email": "a@example.com", "password": under, "full_name": "A"})).await;
+        let problem = assert_problem(resp, StatusCode::BAD_REQUEST, "validation_failed").await;
+        assert!(problem["detail"].as_str().unwrap().contains("at most 256"), "{problem}");
         let big = "x".repeat(70 * 1024);
         let resp = app.post("/v1/auth/register", None, &json!({"email": "a@example.com", "password": big, "full_name": "A"})).await;
         assert_problem(resp, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
@@ -57,9 +74,27 @@ both_backends! {
     }
 
     async fn every_answer_carries_a_request_id(app: TestApp) {
-        let resp = app.get("/health", None).await;
-        let id = resp.headers().get("x-request-id").unwrap().to_str().unwrap().to_string();
-        assert!(uuid::Uuid::parse_str(&id).is_ok());
+        let mut answers = vec![
+            (StatusCode::CREATED, app.register("ada@example.com", PASSWORD, "Ada").await),
+            (StatusCode::OK, app.get("/health", None).await),
+            (StatusCode::OK, app.get("/health", None).await),
+            (StatusCode::UNAUTHORIZED, app.get("/v1/me", None).await),
+            (StatusCode::NOT_FOUND, app.get("/v1/nothing-here", None).await),
+            (StatusCode::BAD_REQUEST, app.client.post(format!("{}/v1/auth/login", app.address)).header("content-type", "application/json").body("{not json").send().await.unwrap()),
+        ];
+        for _ in 0..5 {
+            answers.push((StatusCode::UNAUTHORIZED, app.login("ada@example.com", "wrong guess 123").await));
+        }
+        answers.push((StatusCode::TOO_MANY_REQUESTS, app.login("ada@example.com", PASSWORD).await));
+        // Last: the server may close the connection rather than read the rest of this body.
+        answers.push((StatusCode::PAYLOAD_TOO_LARGE, app.post("/v1/auth/register", None, &json!({"email": "b@example.com", "password": "x".repeat(70 * 1024), "full_name": "B"})).await));
+        // Each request has an id of its own, so that one log line leads to one request.
+        let mut seen = std::collections::HashSet::new();
+        for (status, resp) in &answers {
+            assert_eq!(resp.status(), *status);
+            let id = request_id(resp);
+            assert!(seen.insert(id), "{id} was given to two requests");
+        }
     }
 }
 

@@ -83,6 +83,81 @@ async fn save_from(
         .status()
 }
 
+/// Saves the answer `selected` to `question` from a browser called `user_agent` at the
+/// address `addr` (as the load balancer reports it in `X-Forwarded-For`).
+async fn save_from_address(
+    app: &TestApp,
+    t: &Tokens,
+    attempt: &str,
+    question: &(String, Vec<String>, String),
+    user_agent: &str,
+    addr: &str,
+) -> StatusCode {
+    app.client
+        .put(format!(
+            "{}/v1/attempts/{attempt}/answers/{}",
+            app.address, question.0
+        ))
+        .bearer_auth(&t.access)
+        .header("user-agent", user_agent)
+        .header("x-forwarded-for", addr)
+        .json(&json!({ "selected": question.1 }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+/// Every column of an attempt's audit rows, in order.
+type AuditColumns = (
+    String,
+    i64,
+    chrono::NaiveDateTime,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+async fn audit_rows(app: &TestApp, attempt: &str) -> Vec<AuditColumns> {
+    let attempt = attempt.to_string();
+    let rows = app
+        .state
+        .db
+        .read(move |c| Ok(invigil::db::audit::for_attempt(c, &attempt)?))
+        .await
+        .expect("the audit trail reads");
+    rows.into_iter()
+        .map(|r| {
+            (
+                r.id,
+                r.seq,
+                r.at,
+                r.actor,
+                r.action,
+                r.attempt_id,
+                r.certificate_number,
+                r.from_status,
+                r.to_status,
+                r.detail,
+            )
+        })
+        .collect()
+}
+
+/// The database itself refused the change, naming the append-only rule.
+fn assert_refused_by_the_database(outcome: Result<usize, invigil::error::ApiError>) {
+    match outcome {
+        Err(invigil::error::ApiError::Internal(cause)) => {
+            assert!(cause.contains("append-only"), "{cause}")
+        }
+        other => panic!("the database did not refuse the change: {other:?}"),
+    }
+}
+
 both_backends! {
     async fn saves_from_a_second_client_are_flagged_once(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
@@ -100,6 +175,40 @@ both_backends! {
         assert_eq!(flags(&app, &proctor, &aid).await, ["client_changed"]);
     }
 
+    async fn saves_from_a_second_address_are_flagged(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        let key = answer_key(&app, &aid).await;
+        for question in &key[..2] {
+            assert_eq!(save_from_address(&app, &t, &aid, question, "Laptop/1.0", "198.51.100.1").await, StatusCode::OK);
+        }
+        assert!(flags(&app, &proctor, &aid).await.is_empty(), "one client so far");
+        // The same browser, but from somewhere else.
+        assert_eq!(save_from_address(&app, &t, &aid, &key[2], "Laptop/1.0", "198.51.100.2").await, StatusCode::OK);
+        assert_eq!(flags(&app, &proctor, &aid).await, ["client_changed"]);
+        let listed: Vec<Value> = app.get("/v1/proctor/attempts?status=in_progress", Some(&proctor.access)).await.json().await.unwrap();
+        let detail = listed.iter().find(|a| a["attempt_id"] == aid.as_str()).unwrap()["flags"][0]["detail"].as_str().unwrap().to_string();
+        assert!(detail.contains("198.51.100.1") && detail.contains("198.51.100.2"), "{detail}");
+    }
+
+    async fn a_terminated_attempt_makes_a_retake_wait_fourteen_days(app: TestApp) {
+        let (t, proctor, aid) = setup(&app).await;
+        let terminated = act(&app, &proctor, &aid, "terminate", Some("phone in use")).await;
+        assert_eq!(terminated.status(), StatusCode::OK);
+        assert_eq!(terminated.json::<Value>().await.unwrap()["status"], "terminated");
+        let resp = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
+        assert_eq!(resp.headers().get("retry-after").unwrap(), "1209600");
+        let body = assert_problem(resp, StatusCode::TOO_MANY_REQUESTS, "retake_wait").await;
+        assert_eq!(body["retry_at"], "2026-12-10T09:00:00Z");
+        app.clock.advance(Duration::days(14) - Duration::seconds(1));
+        let t = app.tokens("ada@example.com").await;
+        let resp = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
+        assert_eq!(resp.headers().get("retry-after").unwrap(), "1");
+        assert_problem(resp, StatusCode::TOO_MANY_REQUESTS, "retake_wait").await;
+        app.clock.advance(Duration::seconds(1));
+        let resp = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+    }
+
     async fn a_flagged_pass_waits_for_review_and_approval_issues_the_certificate(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
         let admin = app.user_with_role("root@example.com", Role::Admin).await;
@@ -110,7 +219,9 @@ both_backends! {
         }
         app.live_for(&t.access, &aid, Duration::minutes(1)).await;
         app.answer(&t.access, &aid, 30).await;
-        let result: Value = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await.json().await.unwrap();
+        let result = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await;
+        assert_eq!(result.status(), StatusCode::OK);
+        let result: Value = result.json().await.unwrap();
         assert_eq!(result["passed"], true);
         assert_eq!(result["status"], "pending_review");
         assert_eq!(result["certificate"], Value::Null);
@@ -153,11 +264,16 @@ both_backends! {
 
     async fn a_rejected_review_invalidates_and_still_counts(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
-        event(&app, &t, &aid, "paste").await;
+        // A second face costs 40 of the 100 points: well below the review bar of 80.
+        assert_eq!(event(&app, &t, &aid, "multiple_faces").await.status(), StatusCode::ACCEPTED);
         app.answer(&t.access, &aid, 30).await;
-        let result: Value = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await.json().await.unwrap();
+        let result = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await;
+        assert_eq!(result.status(), StatusCode::OK);
+        let result: Value = result.json().await.unwrap();
         assert_eq!(result["status"], "pending_review");
-        let rejected: Value = app.post(&format!("/v1/proctor/attempts/{aid}/review"), Some(&proctor.access), &json!({"decision": "reject", "note": "answers pasted"})).await.json().await.unwrap();
+        let rejected = app.post(&format!("/v1/proctor/attempts/{aid}/review"), Some(&proctor.access), &json!({"decision": "reject", "note": "someone else in the room"})).await;
+        assert_eq!(rejected.status(), StatusCode::OK);
+        let rejected: Value = rejected.json().await.unwrap();
         assert_eq!(rejected["status"], "invalidated");
         assert_eq!(rejected["certificate"], Value::Null);
         let again = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
@@ -168,7 +284,9 @@ both_backends! {
         let (t, _proctor, aid) = setup(&app).await;
         app.live_for(&t.access, &aid, Duration::minutes(2)).await;
         app.answer(&t.access, &aid, 30).await;
-        let result: Value = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await.json().await.unwrap();
+        let result = app.post(&format!("/v1/attempts/{aid}/submit"), Some(&t.access), &json!({})).await;
+        assert_eq!(result.status(), StatusCode::OK);
+        let result: Value = result.json().await.unwrap();
         assert_eq!(result["status"], "passed");
         assert!(result["certificate"]["number"].is_string());
     }
@@ -200,17 +318,18 @@ both_backends! {
 
     async fn a_focus_loss_of_over_a_minute_is_flagged(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
-        event(&app, &t, &aid, "focus_lost").await;
+        assert_eq!(event(&app, &t, &aid, "focus_lost").await.status(), StatusCode::ACCEPTED);
         app.clock.advance(Duration::seconds(30));
-        event(&app, &t, &aid, "heartbeat").await;
+        assert_eq!(event(&app, &t, &aid, "heartbeat").await.status(), StatusCode::ACCEPTED);
+        assert!(flags(&app, &proctor, &aid).await.is_empty(), "half a minute is not yet too long");
         app.clock.advance(Duration::seconds(31));
-        event(&app, &t, &aid, "focus_regained").await;
+        assert_eq!(event(&app, &t, &aid, "focus_regained").await.status(), StatusCode::ACCEPTED);
         assert_eq!(flags(&app, &proctor, &aid).await, ["focus_lost"]);
     }
 
     async fn a_silent_client_is_flagged_by_the_sweeper(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
-        event(&app, &t, &aid, "heartbeat").await;
+        assert_eq!(event(&app, &t, &aid, "heartbeat").await.status(), StatusCode::ACCEPTED);
         app.clock.advance(Duration::seconds(60));
         assert_eq!(invigil::service::proctoring::sweep_silence(&app.state).await.unwrap(), 0);
         app.clock.advance(Duration::seconds(1));
@@ -219,9 +338,10 @@ both_backends! {
         assert_eq!(flags(&app, &proctor, &aid).await, ["heartbeat_gap"]);
     }
 
-    async fn answers_from_a_second_client_are_flagged(app: TestApp) {
+    async fn events_from_a_second_client_are_flagged(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
-        event(&app, &t, &aid, "heartbeat").await;
+        assert_eq!(event(&app, &t, &aid, "heartbeat").await.status(), StatusCode::ACCEPTED);
+        assert!(flags(&app, &proctor, &aid).await.is_empty(), "one client so far");
         let other_device = app
             .client
             .post(format!("{}/v1/attempts/{aid}/events", app.address))
@@ -279,9 +399,12 @@ both_backends! {
     async fn a_terminated_attempt_is_scored_but_never_certified(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
         app.answer(&t.access, &aid, 30).await;
-        let terminated: Value = act(&app, &proctor, &aid, "terminate", Some("phone in use")).await.json().await.unwrap();
-        assert_eq!(terminated["status"], "terminated");
-        let result: Value = app.get(&format!("/v1/attempts/{aid}/result"), Some(&t.access)).await.json().await.unwrap();
+        let terminated = act(&app, &proctor, &aid, "terminate", Some("phone in use")).await;
+        assert_eq!(terminated.status(), StatusCode::OK);
+        assert_eq!(terminated.json::<Value>().await.unwrap()["status"], "terminated");
+        let result = app.get(&format!("/v1/attempts/{aid}/result"), Some(&t.access)).await;
+        assert_eq!(result.status(), StatusCode::OK);
+        let result: Value = result.json().await.unwrap();
         assert_eq!(result["status"], "terminated");
         assert_eq!(result["points_awarded"], 30);
         assert_eq!(result["certificate"], Value::Null);
@@ -347,20 +470,148 @@ both_backends! {
     }
 
     async fn the_audit_trail_cannot_be_changed(app: TestApp) {
-        let (_t, _proctor, aid) = setup(&app).await;
+        let (_t, proctor, aid) = setup(&app).await;
+        assert_eq!(act(&app, &proctor, &aid, "warn", Some("Eyes on your own screen.")).await.status(), StatusCode::OK);
+        let before = audit_rows(&app, &aid).await;
+        assert_eq!(before.iter().map(|r| r.4.as_str()).collect::<Vec<_>>(), ["start", "warn"]);
         let attempt = aid.clone();
         let tampered = app.state.db.write(move |c| {
             use diesel::prelude::*;
             use invigil::db::schema::audit_log::dsl::*;
             Ok(diesel::update(audit_log.filter(attempt_id.eq(&attempt))).set(detail.eq("nothing happened")).execute(c)?)
         }).await;
-        assert!(tampered.is_err());
+        assert_refused_by_the_database(tampered);
         let attempt = aid.clone();
         let deleted = app.state.db.write(move |c| {
             use diesel::prelude::*;
             use invigil::db::schema::audit_log::dsl::*;
             Ok(diesel::delete(audit_log.filter(attempt_id.eq(&attempt))).execute(c)?)
         }).await;
-        assert!(deleted.is_err());
+        assert_refused_by_the_database(deleted);
+        assert_eq!(audit_rows(&app, &aid).await, before, "every row as it was");
+    }
+}
+
+/// `INVIGIL_FLAG_WEIGHTS` and `INVIGIL_REVIEW_BAR`: a pass is held for review when its
+/// integrity score (100 minus the weights of its flags) falls below the bar, and only then.
+mod review_policy {
+    use super::{event, setup};
+    use crate::helpers::{Backend, TestApp};
+    use invigil::config::Settings;
+    use reqwest::StatusCode;
+    use serde_json::{json, Value};
+
+    /// The settings the server reads from these environment variables.
+    fn from_env(vars: &[(&str, &str)]) -> Settings {
+        Settings::from_lookup(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        })
+        .expect("valid settings")
+    }
+
+    /// A perfect exam with one full-screen exit (weight 10 by default), on a server with
+    /// these variables set; returns the result and the score the proctor's console shows.
+    async fn pass_with_one_fullscreen_exit(
+        backend: Backend,
+        vars: &[(&str, &str)],
+    ) -> Option<(Value, Value)> {
+        let rules = from_env(vars).proctoring;
+        let app = TestApp::spawn_with(backend, move |s| s.proctoring = rules, |_| {}).await;
+        let Some(app) = app else {
+            eprintln!("SKIPPED review_policy::{backend:?}: INVIGIL_TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let (t, proctor, aid) = setup(&app).await;
+        let exit = event(&app, &t, &aid, "fullscreen_exit").await;
+        assert_eq!(exit.status(), StatusCode::ACCEPTED);
+        app.answer(&t.access, &aid, 30).await;
+        let path = format!("/v1/attempts/{aid}/submit");
+        let resp = app.post(&path, Some(&t.access), &json!({})).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let result: Value = resp.json().await.unwrap();
+        assert_eq!(result["passed"], true, "{result}");
+        let status = result["status"].as_str().unwrap().to_string();
+        let listed: Vec<Value> = app
+            .get(
+                &format!("/v1/proctor/attempts?status={status}"),
+                Some(&proctor.access),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let mine = listed
+            .iter()
+            .find(|a| a["attempt_id"] == aid.as_str())
+            .expect("listed");
+        assert_eq!(mine["flags"][0]["rule"], "fullscreen_exit");
+        Some((result, mine["integrity_score"].clone()))
+    }
+
+    fn assert_held((result, score): &(Value, Value), expected_score: i64) {
+        assert_eq!(result["status"], "pending_review", "{result}");
+        assert_eq!(result["certificate"], Value::Null);
+        assert_eq!(*score, expected_score);
+    }
+
+    async fn any_flag_holds_a_pass_whatever_its_weight(backend: Backend) {
+        // The review gate holds a pass with any flag, or with a score below the bar
+        // (README, "Proctoring"): a flag that weighs nothing still holds it.
+        let Some(outcome) = pass_with_one_fullscreen_exit(backend, &[]).await else {
+            return;
+        };
+        assert_held(&outcome, 90);
+        let weightless = [("INVIGIL_FLAG_WEIGHTS", "fullscreen_exit=0")];
+        let Some(outcome) = pass_with_one_fullscreen_exit(backend, &weightless).await else {
+            return;
+        };
+        assert_held(&outcome, 100);
+    }
+
+    async fn the_configured_flag_weights_set_the_integrity_score(backend: Backend) {
+        // Read from the variable as the server reads it: 100 - 30.
+        let heavy = [("INVIGIL_FLAG_WEIGHTS", "fullscreen_exit=30")];
+        let Some(outcome) = pass_with_one_fullscreen_exit(backend, &heavy).await else {
+            return;
+        };
+        assert_held(&outcome, 70);
+    }
+
+    #[actix_web::test]
+    async fn any_flag_holds_a_pass_whatever_its_weight_on_sqlite() {
+        any_flag_holds_a_pass_whatever_its_weight(Backend::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn any_flag_holds_a_pass_whatever_its_weight_on_postgres() {
+        any_flag_holds_a_pass_whatever_its_weight(Backend::Postgres).await;
+    }
+
+    #[actix_web::test]
+    async fn the_configured_flag_weights_set_the_integrity_score_on_sqlite() {
+        the_configured_flag_weights_set_the_integrity_score(Backend::Sqlite).await;
+    }
+
+    #[actix_web::test]
+    async fn the_configured_flag_weights_set_the_integrity_score_on_postgres() {
+        the_configured_flag_weights_set_the_integrity_score(Backend::Postgres).await;
+    }
+
+    #[test]
+    fn out_of_range_weights_and_bars_are_refused() {
+        for vars in [
+            [("INVIGIL_REVIEW_BAR", "101")],
+            [("INVIGIL_FLAG_WEIGHTS", "fullscreen_exit=101")],
+            [("INVIGIL_FLAG_WEIGHTS", "no_such_rule=5")],
+        ] {
+            let refused = Settings::from_lookup(|name| {
+                vars.iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, v)| v.to_string())
+            });
+            assert!(refused.is_err(), "{vars:?}");
+        }
     }
 }
