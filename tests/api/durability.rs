@@ -4,7 +4,8 @@
 
 use crate::binary::{free_port, start_server, start_server_with};
 use crate::helpers::{
-    assert_saves_kept, assert_sqlite_intact, choice_questions, Acked, Backend, TestDb, PASSWORD,
+    assert_saves_kept, assert_sqlite_intact, choice_questions, connect, count, Acked, Backend,
+    TestDb, PASSWORD,
 };
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -204,40 +205,6 @@ async fn killing_the_server_loses_no_acknowledged_save_on_postgres() {
     killing_the_server_loses_no_acknowledged_save(Backend::Postgres).await;
 }
 
-/// Runs SQL against the test's database, whichever backend it is: a count for `query`, the
-/// number of rows changed for `execute`.
-fn query(url: &str, backend: Backend, sql: &str) -> i64 {
-    use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let rows: Vec<Count> = match backend {
-        Backend::Sqlite => {
-            diesel::sql_query(sql).load(&mut SqliteConnection::establish(url).unwrap())
-        }
-        Backend::Postgres => {
-            diesel::sql_query(sql).load(&mut PgConnection::establish(url).unwrap())
-        }
-    }
-    .unwrap();
-    rows[0].n
-}
-
-fn execute(url: &str, backend: Backend, sql: &str) -> usize {
-    use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
-    match backend {
-        Backend::Sqlite => {
-            diesel::sql_query(sql).execute(&mut SqliteConnection::establish(url).unwrap())
-        }
-        Backend::Postgres => {
-            diesel::sql_query(sql).execute(&mut PgConnection::establish(url).unwrap())
-        }
-    }
-    .unwrap()
-}
-
 /// While the server is down, its attempts' time runs out: their start and deadline move
 /// `seconds` into the past, as if the server had stayed down that long.
 fn time_passes_while_down(url: &str, backend: Backend, seconds: i64) {
@@ -251,7 +218,9 @@ fn time_passes_while_down(url: &str, backend: Backend, seconds: i64) {
              deadline = deadline - interval '{seconds} seconds'"
         ),
     };
-    assert!(execute(url, backend, &sql) > 0);
+    use diesel::RunQueryDsl;
+    let moved = diesel::sql_query(sql).execute(&mut connect(backend, url));
+    assert!(moved.expect("the attempts move") > 0);
 }
 
 async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
@@ -361,7 +330,7 @@ async fn attempts_expiring_while_down_are_finalised_once(backend: Backend) {
             "{seen}"
         );
         assert_saves_kept(&open_db(&url), &seen, &storm.acked()).await;
-        let once = |sql: String| query(&url, backend, &sql);
+        let once = |sql: String| count(&mut connect(backend, &url), &sql);
         assert_eq!(
             once(format!(
                 "SELECT COUNT(*) AS n FROM results WHERE attempt_id = '{id}'"

@@ -4,7 +4,7 @@
 
 use actix_web::web;
 use chrono::{DateTime, Utc};
-use diesel::{Connection, PgConnection, RunQueryDsl};
+use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
 use invigil::clock::ManualClock;
 use invigil::config::Settings;
 use invigil::domain::account::{Email, FullName, Password, Role};
@@ -637,6 +637,31 @@ pub async fn assert_saves_kept(db: &invigil::db::Db, attempt: &Value, acked: &Ac
             answer.position
         );
     }
+}
+
+/// A connection of the test's own to the database at `url`.
+pub fn connect(backend: Backend, url: &str) -> invigil::db::DbConn {
+    match backend {
+        Backend::Sqlite => invigil::db::DbConn::Sqlite(
+            SqliteConnection::establish(url).expect("the SQLite file opens"),
+        ),
+        Backend::Postgres => {
+            invigil::db::DbConn::Pg(PgConnection::establish(url).expect("PostgreSQL answers"))
+        }
+    }
+}
+
+/// The `n` of a `SELECT COUNT(*) AS n …`.
+pub fn count(conn: &mut invigil::db::DbConn, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(sql)
+        .get_result::<Count>(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .n
 }
 
 /// `PRAGMA integrity_check` of the SQLite file at `path` says `ok`.

@@ -4,7 +4,7 @@
 //! accepts the tokens the other issued and publishes the same keys.
 
 use crate::binary::{free_port, Server};
-use crate::helpers::{Backend, TestDb, PASSWORD};
+use crate::helpers::{connect, count, Backend, TestDb, PASSWORD};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -16,23 +16,6 @@ async fn get(client: &reqwest::Client, url: String, token: Option<&str>) -> Valu
     let resp = req.send().await.expect("an answer");
     assert_eq!(resp.status(), StatusCode::OK);
     resp.json().await.expect("json")
-}
-
-/// `SELECT COUNT(*) FROM {rows}` in the test's database.
-async fn count(db: &invigil::db::Db, rows: &'static str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    db.read(move |conn| {
-        use diesel::RunQueryDsl;
-        let rows: Vec<Count> =
-            diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {rows}")).load(conn)?;
-        Ok(rows[0].n)
-    })
-    .await
-    .expect("the database answers")
 }
 
 async fn instances_started_together_share_one_setup(backend: Backend) {
@@ -91,18 +74,16 @@ async fn instances_started_together_share_one_setup(backend: Backend) {
     assert_eq!(catalog_a.as_array().map(Vec::len), Some(4));
 
     // One setup between them, in the database.
-    let db = invigil::db::Db::connect(&url, 1, std::time::Duration::from_secs(5)).unwrap();
-    assert_eq!(count(&db, "signing_keys").await, 1);
-    let secret = "server_settings WHERE name = 'jwt_secret'";
-    assert_eq!(count(&db, secret).await, 1, "a generated JWT secret");
+    let mut db = connect(backend, &url);
+    assert_eq!(count(&mut db, "SELECT COUNT(*) AS n FROM signing_keys"), 1);
+    let secret = "SELECT COUNT(*) AS n FROM server_settings WHERE name = 'jwt_secret'";
+    assert_eq!(count(&mut db, secret), 1, "a generated JWT secret");
     let bank = invigil::bank::load(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank"),
     )
     .unwrap();
-    assert_eq!(
-        count(&db, "question_versions").await,
-        bank.questions.len() as i64
-    );
+    let versions = count(&mut db, "SELECT COUNT(*) AS n FROM question_versions");
+    assert_eq!(versions, bank.questions.len() as i64);
 }
 
 #[actix_web::test]

@@ -1,8 +1,7 @@
 //! `/health`, `/openapi.json` and the command line.
 
 use crate::both_backends;
-use crate::helpers::{Backend, TestApp, TestDb, Tokens, PASSWORD};
-use diesel::{Connection, PgConnection, RunQueryDsl, SqliteConnection};
+use crate::helpers::{connect, count, Backend, TestApp, TestDb, Tokens, PASSWORD};
 use diesel_migrations::MigrationHarness;
 use invigil::db::DbConn;
 use reqwest::StatusCode;
@@ -156,29 +155,6 @@ fn stdout(out: &Output) -> String {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-/// A connection of the test's own to the database at `url`.
-fn connect(backend: Backend, url: &str) -> DbConn {
-    match backend {
-        Backend::Sqlite => {
-            DbConn::Sqlite(SqliteConnection::establish(url).expect("the SQLite file opens"))
-        }
-        Backend::Postgres => DbConn::Pg(PgConnection::establish(url).expect("PostgreSQL answers")),
-    }
-}
-
-/// The `n` of a `SELECT COUNT(*) AS n …`.
-fn count(conn: &mut DbConn, sql: &str) -> i64 {
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query(sql)
-        .get_result::<Count>(conn)
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .n
 }
 
 /// Whether the schema is there at all: a command that fails early never migrates.
