@@ -230,6 +230,58 @@ mod tests {
     }
 
     #[test]
+    fn a_new_password_has_at_most_256_characters() {
+        let longest: String = (0..256)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        assert!(Password::parse_new(&longest, &email()).is_ok());
+        assert!(matches!(
+            Password::parse_new(&format!("{longest}z"), &email()),
+            Err(ApiError::Validation(_))
+        ));
+    }
+
+    #[test]
+    fn a_password_typed_at_login_is_bounded_but_not_judged() {
+        let longest = "é".repeat(256);
+        assert_eq!(Password::parse_attempt(&longest).unwrap().expose(), longest);
+        assert_eq!(Password::parse_attempt("x").unwrap().expose(), "x");
+        for refused in [String::new(), "é".repeat(257)] {
+            assert!(matches!(
+                Password::parse_attempt(&refused),
+                Err(ApiError::InvalidCredentials)
+            ));
+        }
+    }
+
+    #[test]
+    fn the_list_of_common_passwords_skips_its_comments() {
+        let comments: Vec<&str> = COMMON_PASSWORDS
+            .lines()
+            .filter(|l| l.starts_with('#'))
+            .collect();
+        assert!(!comments.is_empty());
+        for comment in comments {
+            assert!(!is_common(&comment.trim().to_lowercase()), "{comment}");
+        }
+        assert!(!is_common(""));
+        assert!(is_common("password1234"));
+    }
+
+    #[test]
+    fn roles_read_and_print_as_their_names() {
+        for (role, name) in [
+            (Role::Candidate, "candidate"),
+            (Role::Proctor, "proctor"),
+            (Role::Admin, "admin"),
+        ] {
+            assert_eq!(role.as_str(), name);
+            assert_eq!(Role::parse(name).unwrap(), role);
+        }
+        assert!(matches!(Role::parse("root"), Err(ApiError::Validation(_))));
+    }
+
+    #[test]
     fn short_passwords_are_weak() {
         assert!(matches!(
             Password::parse_new("elevenchars", &email()),

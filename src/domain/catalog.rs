@@ -94,6 +94,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn levels_and_cut_score_policies_read_and_print_as_their_names() {
+        for (level, name) in [
+            (Level::Foundation, "foundation"),
+            (Level::Professional, "professional"),
+            (Level::Advanced, "advanced"),
+        ] {
+            assert_eq!(level.as_str(), name);
+            assert_eq!(Level::parse(name), Some(level));
+        }
+        for (policy, name) in [(CutScore::Fixed, "fixed"), (CutScore::Angoff, "angoff")] {
+            assert_eq!(policy.as_str(), name);
+            assert_eq!(CutScore::parse(name), Some(policy));
+        }
+        assert_eq!(Level::parse("expert"), None);
+        assert_eq!(CutScore::parse("Angoff"), None);
+    }
+
+    #[test]
+    fn a_percentage_shows_as_the_number_it_holds() {
+        assert_eq!(Percent::from_tenths(725).as_f64(), 72.5);
+        assert_eq!(Percent::from_tenths(1000).as_f64(), 100.0);
+        assert_eq!(Percent::from_tenths(7).to_string(), "0.7");
+    }
+
+    #[test]
     fn percentages_keep_one_decimal_exactly() {
         assert_eq!(Percent::parse(70.0).unwrap().tenths(), 700);
         assert_eq!(Percent::parse(72.5).unwrap().tenths(), 725);

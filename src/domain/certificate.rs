@@ -278,6 +278,49 @@ mod tests {
         }
     }
 
+    /// `prefix-a-b-check` with the check character its payload computes to.
+    fn with_check(prefix: &str, a: &str, b: &str) -> String {
+        let check = check_char(&format!("{prefix}{a}{b}")).expect("a payload with a check");
+        format!("{prefix}-{a}-{b}-{check}")
+    }
+
+    #[test]
+    fn the_check_character_is_the_documented_sum() {
+        // Pinned by hand from the rule (weights 2^k mod 37 from the right, k = n .. 1),
+        // so that numbers already issued keep verifying whatever the code becomes:
+        // 1*2^3 + 2*2^2 + 3*2^1 = 22, and 37 - 22 = 15, which is F.
+        assert_eq!(check_char("123"), Some('F'));
+        assert_eq!(check_char("000"), Some('0'));
+        // Z is 35: 35 * 2 = 70 = 33 (mod 37), and 37 - 33 = 4.
+        assert_eq!(check_char("Z"), Some('4'));
+        // J is 19: 19 * 2 = 38 = 1 (mod 37), so its check would be the 37th symbol.
+        assert_eq!(check_char("J"), None);
+        assert_eq!(check_char("@"), None);
+    }
+
+    #[test]
+    fn a_number_prints_as_it_reads() {
+        let number = CertificateNumber::parse(&with_check("MLOAF", "7K3Q", "9XPR")).unwrap();
+        assert_eq!(number.to_string(), number.as_str());
+    }
+
+    #[test]
+    fn each_part_of_the_shape_is_checked_even_with_the_right_check_character() {
+        assert!(CertificateNumber::parse(&with_check("MLOAF", "7K3Q", "9XPR")).is_some());
+        assert!(CertificateNumber::parse(&with_check("MF", "7K3Q", "9XPR")).is_some());
+        for bad in [
+            with_check("M", "7K3Q", "9XPR"),
+            with_check(&"M".repeat(17), "7K3Q", "9XPR"),
+            with_check("MLOAF", "7K3QX", "9XP"),
+            with_check("MLOAF", "7K3", "9XPRX"),
+            with_check("MLOAF", "7KIQ", "9XPR"),
+            with_check("MLOAF", "7K3Q", "9XPU"),
+            format!("{}0", with_check("MLOAF", "7K3Q", "9XPR")),
+        ] {
+            assert!(CertificateNumber::parse(&bad).is_none(), "{bad} accepted");
+        }
+    }
+
     #[test]
     fn malformed_shapes_are_refused() {
         for bad in [
