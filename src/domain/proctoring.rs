@@ -408,6 +408,100 @@ mod tests {
     }
 
     #[test]
+    fn flags_read_and_print_as_their_names() {
+        let names: Vec<&str> = Flag::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "multiple_faces",
+                "face_not_detected",
+                "focus_lost",
+                "fullscreen_exit",
+                "copy_paste",
+                "heartbeat_gap",
+                "client_changed"
+            ]
+        );
+        for flag in Flag::ALL {
+            assert_eq!(Flag::parse(flag.as_str()), Some(flag));
+        }
+        assert_eq!(Flag::parse("copy"), None);
+    }
+
+    #[test]
+    fn a_loss_reported_twice_counts_from_the_first_report() {
+        // Lost at 10 and again at 50 (no regain between), regained at 75: 65 s away.
+        let twice = [
+            ev("focus_lost", 10),
+            ev("focus_lost", 50),
+            ev("focus_regained", 75),
+        ];
+        assert_eq!(flags_of(&twice, &[], 100), vec![Flag::FocusLost]);
+    }
+
+    #[test]
+    fn a_loss_not_regained_counts_only_while_the_attempt_runs_and_past_a_minute() {
+        let lost = [ev("focus_lost", 10)];
+        let obs = |now: i64, running| Observation {
+            events: &lost,
+            clients: &[],
+            started_at: t0(),
+            now: t0() + Duration::seconds(now),
+            running,
+        };
+        let flags = |now, running| -> Vec<Flag> {
+            evaluate(&obs(now, running), &Rules::default())
+                .into_iter()
+                .map(|(f, _)| f)
+                .filter(|f| *f == Flag::FocusLost)
+                .collect()
+        };
+        assert!(
+            flags(70, true).is_empty(),
+            "exactly a minute is not over it"
+        );
+        assert_eq!(flags(71, true), vec![Flag::FocusLost]);
+        assert!(flags(500, false).is_empty(), "paused or closed");
+    }
+
+    #[test]
+    fn heartbeats_exactly_a_minute_apart_leave_no_gap() {
+        let beats = [ev("heartbeat", 15), ev("heartbeat", 75)];
+        let obs = Observation {
+            events: &beats,
+            clients: &[],
+            started_at: t0(),
+            now: t0() + Duration::seconds(80),
+            running: true,
+        };
+        assert!(evaluate(&obs, &Rules::default()).is_empty());
+    }
+
+    #[test]
+    fn a_weight_set_for_one_flag_changes_only_that_flag() {
+        let mut rules = Rules::default();
+        rules.set_weight(Flag::CopyPaste, 55);
+        assert_eq!(rules.weight(Flag::CopyPaste), 55);
+        assert_eq!(rules.weight(Flag::MultipleFaces), 40);
+        assert_eq!(rules.integrity_score(&[Flag::CopyPaste]), 45);
+    }
+
+    #[test]
+    fn without_flags_a_pass_is_held_only_below_the_bar() {
+        let strict = Rules {
+            review_bar: 100,
+            ..Rules::default()
+        };
+        assert!(!strict.needs_review(&[]), "100 is not below 100");
+        let mut weightless = Rules::default();
+        weightless.set_weight(Flag::FullscreenExit, 0);
+        assert!(
+            weightless.needs_review(&[Flag::FullscreenExit]),
+            "any flag holds"
+        );
+    }
+
+    #[test]
     fn the_integrity_score_subtracts_weights_down_to_zero() {
         let rules = Rules::default();
         assert_eq!(rules.integrity_score(&[]), 100);
