@@ -7,7 +7,7 @@
 //! typo and every swap of two neighbours. Payloads whose check would need a 37th symbol
 //! are never issued, so the check is always one of 0-9A-Z.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Duration, Months, NaiveDate};
 use rand::Rng;
 use std::fmt;
 
@@ -87,23 +87,11 @@ fn pow2_mod37(k: u32) -> u64 {
     (0..k).fold(1u64, |acc, _| acc * 2 % 37)
 }
 
-/// `months` calendar months after `date`, on the same day or the month's last day.
+/// `months` calendar months after `date`, on the same day or, when that month is
+/// shorter, on its last day (chrono's `checked_add_months`). A date past chrono's range
+/// (year 262143) stays as it is.
 pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
-    let total = date.year() * 12 + date.month0() as i32 + months as i32;
-    let (year, month0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
-    let last_day = last_day_of_month(year, month0 + 1);
-    NaiveDate::from_ymd_opt(year, month0 + 1, date.day().min(last_day)).unwrap_or(date)
-}
-
-fn last_day_of_month(year: i32, month: u32) -> u32 {
-    let (ny, nm) = if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    };
-    NaiveDate::from_ymd_opt(ny, nm, 1)
-        .and_then(|d| d.pred_opt())
-        .map_or(28, |d| d.day())
+    date.checked_add_months(Months::new(months)).unwrap_or(date)
 }
 
 /// The dates of a certificate.
@@ -202,6 +190,20 @@ mod tests {
                 d(expires),
                 "{issued} + {months} months"
             );
+        }
+    }
+
+    #[test]
+    fn statuses_print_as_their_names_and_only_current_ones_are_held() {
+        use CertificateStatus::*;
+        let table = [
+            (Active, "active", true),
+            (RenewalDue, "renewal_due", true),
+            (Expired, "expired", false),
+            (Revoked, "revoked", false),
+        ];
+        for (status, name, held) in table {
+            assert_eq!((status.as_str(), status.is_held()), (name, held));
         }
     }
 

@@ -143,6 +143,13 @@ mod tests {
     }
 
     #[test]
+    fn fresh_seeds_are_random() {
+        let seeds: std::collections::HashSet<Seed> = (0..64).map(|_| new_seed()).collect();
+        assert_eq!(seeds.len(), 64);
+        assert!(!seeds.contains(&[0; 32]));
+    }
+
+    #[test]
     fn a_form_draws_each_domains_count_without_repeats() {
         let mut p = pool("A", 18, QuestionKind::Single);
         p.extend(pool("B", 16, QuestionKind::Multiple));
