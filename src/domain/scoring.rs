@@ -115,6 +115,14 @@ mod tests {
     }
 
     #[test]
+    fn a_form_with_no_points_passes_nobody() {
+        let empty = score(&[], pct(70.0), &[]);
+        assert_eq!((empty.passed, empty.score.tenths()), (false, 0));
+        let zero_mark = score(&[], Percent::from_tenths(0), &[]);
+        assert!(!zero_mark.passed);
+    }
+
+    #[test]
     fn a_score_just_under_the_mark_never_shows_as_the_mark() {
         // 699/1000 = 69.9%; 1399/2000 = 69.95% shows 69.9, not 70.0, and fails.
         let s = score(&items(1399, 2000), pct(70.0), &[]);
