@@ -181,6 +181,18 @@ mod tests {
     }
 
     #[test]
+    fn two_options_are_enough_for_every_kind() {
+        for (kind, key) in [
+            (QuestionKind::Single, vec![1]),
+            (QuestionKind::Multiple, vec![0, 1]),
+            (QuestionKind::Ordering, vec![1, 0]),
+        ] {
+            let problems = kind.rules().validate(&opts(2), &key);
+            assert!(problems.is_empty(), "{kind:?}: {problems:?}");
+        }
+    }
+
+    #[test]
     fn ordering_lists_every_index_once() {
         let r = QuestionKind::Ordering.rules();
         assert!(r.validate(&opts(4), &[2, 0, 3, 1]).is_empty());
