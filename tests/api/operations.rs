@@ -189,9 +189,8 @@ fn migrations(conn: &mut DbConn) -> (usize, usize) {
     }
 }
 
-#[test]
-fn the_cli_refuses_a_weak_password_and_creates_nothing() {
-    let (_db, url) = TestDb::create(Backend::Sqlite).unwrap();
+/// `invigil user create` of a proctor p@example.com, the password given on stdin.
+fn create_proctor(url: &str, password: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_invigil"))
         .args([
             "user",
@@ -204,14 +203,20 @@ fn the_cli_refuses_a_weak_password_and_creates_nothing() {
             "P",
             "--password-stdin",
         ])
-        .env("INVIGIL_DATABASE_URL", &url)
+        .env("INVIGIL_DATABASE_URL", url)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    writeln!(child.stdin.take().unwrap(), "short").unwrap();
-    let out = child.wait_with_output().unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_cli_refuses_a_weak_password_and_creates_nothing() {
+    let (_db, url) = TestDb::create(Backend::Sqlite).unwrap();
+    let out = create_proctor(&url, "short");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("weak password"), "{}", stderr(&out));
     // It may stop before it ever opens the database; if it did open it, no user is there.
@@ -222,26 +227,7 @@ fn the_cli_refuses_a_weak_password_and_creates_nothing() {
         }
     }
     // The address is still free: a good password creates the one and only account.
-    let mut child = Command::new(env!("CARGO_BIN_EXE_invigil"))
-        .args([
-            "user",
-            "create",
-            "--role",
-            "proctor",
-            "--email",
-            "p@example.com",
-            "--full-name",
-            "P",
-            "--password-stdin",
-        ])
-        .env("INVIGIL_DATABASE_URL", &url)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = create_proctor(&url, PASSWORD);
     assert!(out.status.success(), "{}", stderr(&out));
     let mut conn = connect(Backend::Sqlite, &url);
     assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM users"), 1);

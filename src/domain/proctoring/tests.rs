@@ -1,0 +1,259 @@
+//! The rules, each from a scripted event stream on a fixed clock.
+
+use super::*;
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-26T09:00:00Z")
+        .unwrap()
+        .to_utc()
+}
+
+fn ev(kind: &str, secs: i64) -> EventFact {
+    EventFact {
+        kind: kind.into(),
+        at: t0() + Duration::seconds(secs),
+    }
+}
+
+fn flags_of(events: &[EventFact], clients: &[ClientFact], now_secs: i64) -> Vec<Flag> {
+    // Heartbeats every 15 s keep the heartbeat rule quiet unless a test wants it.
+    let mut all: Vec<EventFact> = (0..=now_secs / 15)
+        .map(|i| ev("heartbeat", i * 15))
+        .collect();
+    all.extend(events.iter().cloned());
+    all.sort_by_key(|e| e.at);
+    let obs = Observation {
+        events: &all,
+        clients,
+        started_at: t0(),
+        now: t0() + Duration::seconds(now_secs),
+        running: true,
+    };
+    evaluate(&obs, &Rules::default())
+        .into_iter()
+        .map(|(f, _)| f)
+        .collect()
+}
+
+#[test]
+fn a_quiet_attempt_raises_nothing() {
+    assert!(flags_of(
+        &[
+            ev("focus_lost", 10),
+            ev("focus_regained", 20),
+            ev("voice_detected", 30)
+        ],
+        &[],
+        120
+    )
+    .is_empty());
+}
+
+#[test]
+fn one_multiple_faces_event_is_enough() {
+    assert_eq!(
+        flags_of(&[ev("multiple_faces", 5)], &[], 60),
+        vec![Flag::MultipleFaces]
+    );
+}
+
+#[test]
+fn faces_missing_three_times_within_ten_minutes() {
+    let spread = [
+        ev("face_not_detected", 0),
+        ev("face_not_detected", 400),
+        ev("face_not_detected", 1100),
+    ];
+    assert!(flags_of(&spread, &[], 1200).is_empty());
+    let close = [
+        ev("face_not_detected", 0),
+        ev("face_not_detected", 300),
+        ev("face_not_detected", 600),
+    ];
+    assert_eq!(flags_of(&close, &[], 700), vec![Flag::FaceNotDetected]);
+}
+
+#[test]
+fn focus_lost_five_times_or_once_for_over_a_minute() {
+    let four: Vec<EventFact> = (0..4)
+        .flat_map(|i| [ev("focus_lost", i * 20), ev("focus_regained", i * 20 + 5)])
+        .collect();
+    assert!(flags_of(&four, &[], 200).is_empty());
+    let five: Vec<EventFact> = (0..5)
+        .flat_map(|i| [ev("focus_lost", i * 20), ev("focus_regained", i * 20 + 5)])
+        .collect();
+    assert_eq!(flags_of(&five, &[], 200), vec![Flag::FocusLost]);
+    assert_eq!(
+        flags_of(&[ev("focus_lost", 10), ev("focus_regained", 71)], &[], 100),
+        vec![Flag::FocusLost]
+    );
+    assert!(flags_of(&[ev("focus_lost", 10), ev("focus_regained", 70)], &[], 100).is_empty());
+    assert_eq!(
+        flags_of(&[ev("focus_lost", 10)], &[], 71),
+        vec![Flag::FocusLost]
+    );
+}
+
+#[test]
+fn fullscreen_exits_and_clipboard_use_are_flagged_at_once() {
+    assert_eq!(
+        flags_of(&[ev("fullscreen_exit", 3)], &[], 10),
+        vec![Flag::FullscreenExit]
+    );
+    assert_eq!(flags_of(&[ev("paste", 3)], &[], 10), vec![Flag::CopyPaste]);
+    assert_eq!(
+        flags_of(&[ev("copy", 3), ev("paste", 4)], &[], 10),
+        vec![Flag::CopyPaste]
+    );
+}
+
+#[test]
+fn a_minute_without_heartbeat_is_a_gap() {
+    let beats = [ev("heartbeat", 15), ev("heartbeat", 30)];
+    let obs = |now: i64, running| Observation {
+        events: &beats,
+        clients: &[],
+        started_at: t0(),
+        now: t0() + Duration::seconds(now),
+        running,
+    };
+    assert!(evaluate(&obs(90, true), &Rules::default()).is_empty());
+    assert_eq!(
+        evaluate(&obs(91, true), &Rules::default())[0].0,
+        Flag::HeartbeatGap
+    );
+    assert!(
+        evaluate(&obs(500, false), &Rules::default()).is_empty(),
+        "silence while paused or closed"
+    );
+    let late = [ev("heartbeat", 15), ev("heartbeat", 90)];
+    let obs = Observation {
+        events: &late,
+        clients: &[],
+        started_at: t0(),
+        now: t0() + Duration::seconds(91),
+        running: true,
+    };
+    assert_eq!(evaluate(&obs, &Rules::default())[0].0, Flag::HeartbeatGap);
+}
+
+#[test]
+fn a_second_client_is_flagged() {
+    let one = ClientFact {
+        addr: "198.51.100.1".into(),
+        user_agent: "Firefox".into(),
+    };
+    let other_agent = ClientFact {
+        addr: "198.51.100.1".into(),
+        user_agent: "Chrome".into(),
+    };
+    assert!(flags_of(&[], &[one.clone(), one.clone()], 10).is_empty());
+    assert_eq!(
+        flags_of(&[], &[one, other_agent], 10),
+        vec![Flag::ClientChanged]
+    );
+}
+
+#[test]
+fn flags_read_and_print_as_their_names() {
+    let names: Vec<&str> = Flag::ALL.iter().map(|f| f.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "multiple_faces",
+            "face_not_detected",
+            "focus_lost",
+            "fullscreen_exit",
+            "copy_paste",
+            "heartbeat_gap",
+            "client_changed"
+        ]
+    );
+    for flag in Flag::ALL {
+        assert_eq!(Flag::parse(flag.as_str()), Some(flag));
+    }
+    assert_eq!(Flag::parse("copy"), None);
+}
+
+#[test]
+fn a_loss_reported_twice_counts_from_the_first_report() {
+    // Lost at 10 and again at 50 (no regain between), regained at 75: 65 s away.
+    let twice = [
+        ev("focus_lost", 10),
+        ev("focus_lost", 50),
+        ev("focus_regained", 75),
+    ];
+    assert_eq!(flags_of(&twice, &[], 100), vec![Flag::FocusLost]);
+}
+
+#[test]
+fn a_loss_not_regained_counts_only_while_the_attempt_runs_and_past_a_minute() {
+    let lost = [ev("focus_lost", 10)];
+    let obs = |now: i64, running| Observation {
+        events: &lost,
+        clients: &[],
+        started_at: t0(),
+        now: t0() + Duration::seconds(now),
+        running,
+    };
+    let flags = |now, running| -> Vec<Flag> {
+        evaluate(&obs(now, running), &Rules::default())
+            .into_iter()
+            .map(|(f, _)| f)
+            .filter(|f| *f == Flag::FocusLost)
+            .collect()
+    };
+    assert!(
+        flags(70, true).is_empty(),
+        "exactly a minute is not over it"
+    );
+    assert_eq!(flags(71, true), vec![Flag::FocusLost]);
+    assert!(flags(500, false).is_empty(), "paused or closed");
+}
+
+#[test]
+fn heartbeats_exactly_a_minute_apart_leave_no_gap() {
+    let beats = [ev("heartbeat", 15), ev("heartbeat", 75)];
+    let obs = Observation {
+        events: &beats,
+        clients: &[],
+        started_at: t0(),
+        now: t0() + Duration::seconds(80),
+        running: true,
+    };
+    assert!(evaluate(&obs, &Rules::default()).is_empty());
+}
+
+#[test]
+fn a_weight_set_for_one_flag_changes_only_that_flag() {
+    let mut rules = Rules::default();
+    rules.set_weight(Flag::CopyPaste, 55);
+    assert_eq!(rules.weight(Flag::CopyPaste), 55);
+    assert_eq!(rules.weight(Flag::MultipleFaces), 40);
+    assert_eq!(rules.integrity_score(&[Flag::CopyPaste]), 45);
+}
+
+#[test]
+fn without_flags_a_pass_is_held_only_below_the_bar() {
+    let strict = Rules {
+        review_bar: 100,
+        ..Rules::default()
+    };
+    assert!(!strict.needs_review(&[]), "100 is not below 100");
+    let mut weightless = Rules::default();
+    weightless.set_weight(Flag::FullscreenExit, 0);
+    assert!(
+        weightless.needs_review(&[Flag::FullscreenExit]),
+        "any flag holds"
+    );
+}
+
+#[test]
+fn the_integrity_score_subtracts_weights_down_to_zero() {
+    let rules = Rules::default();
+    assert_eq!(rules.integrity_score(&[]), 100);
+    assert_eq!(rules.integrity_score(&[Flag::FullscreenExit]), 90);
+    assert_eq!(rules.integrity_score(&Flag::ALL), 0);
+    assert!(!rules.needs_review(&[]));
+    assert!(rules.needs_review(&[Flag::FullscreenExit]));
+}
