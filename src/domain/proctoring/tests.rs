@@ -22,12 +22,17 @@ fn flags_of(events: &[EventFact], clients: &[ClientFact], now_secs: i64) -> Vec<
         .collect();
     all.extend(events.iter().cloned());
     all.sort_by_key(|e| e.at);
+    raised(&all, clients, now_secs, true)
+}
+
+/// The flags these events, exactly, raise by `now_secs`.
+fn raised(events: &[EventFact], clients: &[ClientFact], now_secs: i64, running: bool) -> Vec<Flag> {
     let obs = Observation {
-        events: &all,
+        events,
         clients,
         started_at: t0(),
         now: t0() + Duration::seconds(now_secs),
-        running: true,
+        running,
     };
     evaluate(&obs, &Rules::default())
         .into_iter()
@@ -110,31 +115,14 @@ fn fullscreen_exits_and_clipboard_use_are_flagged_at_once() {
 #[test]
 fn a_minute_without_heartbeat_is_a_gap() {
     let beats = [ev("heartbeat", 15), ev("heartbeat", 30)];
-    let obs = |now: i64, running| Observation {
-        events: &beats,
-        clients: &[],
-        started_at: t0(),
-        now: t0() + Duration::seconds(now),
-        running,
-    };
-    assert!(evaluate(&obs(90, true), &Rules::default()).is_empty());
-    assert_eq!(
-        evaluate(&obs(91, true), &Rules::default())[0].0,
-        Flag::HeartbeatGap
-    );
+    assert!(raised(&beats, &[], 90, true).is_empty());
+    assert_eq!(raised(&beats, &[], 91, true)[0], Flag::HeartbeatGap);
     assert!(
-        evaluate(&obs(500, false), &Rules::default()).is_empty(),
+        raised(&beats, &[], 500, false).is_empty(),
         "silence while paused or closed"
     );
     let late = [ev("heartbeat", 15), ev("heartbeat", 90)];
-    let obs = Observation {
-        events: &late,
-        clients: &[],
-        started_at: t0(),
-        now: t0() + Duration::seconds(91),
-        running: true,
-    };
-    assert_eq!(evaluate(&obs, &Rules::default())[0].0, Flag::HeartbeatGap);
+    assert_eq!(raised(&late, &[], 91, true)[0], Flag::HeartbeatGap);
 }
 
 #[test]
@@ -188,18 +176,11 @@ fn a_loss_reported_twice_counts_from_the_first_report() {
 
 #[test]
 fn a_loss_not_regained_counts_only_while_the_attempt_runs_and_past_a_minute() {
+    // Without heartbeats the gap rule fires too; only the focus rule is looked at here.
     let lost = [ev("focus_lost", 10)];
-    let obs = |now: i64, running| Observation {
-        events: &lost,
-        clients: &[],
-        started_at: t0(),
-        now: t0() + Duration::seconds(now),
-        running,
-    };
     let flags = |now, running| -> Vec<Flag> {
-        evaluate(&obs(now, running), &Rules::default())
+        raised(&lost, &[], now, running)
             .into_iter()
-            .map(|(f, _)| f)
             .filter(|f| *f == Flag::FocusLost)
             .collect()
     };
@@ -214,14 +195,7 @@ fn a_loss_not_regained_counts_only_while_the_attempt_runs_and_past_a_minute() {
 #[test]
 fn heartbeats_exactly_a_minute_apart_leave_no_gap() {
     let beats = [ev("heartbeat", 15), ev("heartbeat", 75)];
-    let obs = Observation {
-        events: &beats,
-        clients: &[],
-        started_at: t0(),
-        now: t0() + Duration::seconds(80),
-        running: true,
-    };
-    assert!(evaluate(&obs, &Rules::default()).is_empty());
+    assert!(raised(&beats, &[], 80, true).is_empty());
 }
 
 #[test]
