@@ -1,0 +1,214 @@
+//! The questions' rules: each file, each question, and the pools they form.
+
+use super::*;
+use crate::bank::raw::{RawQuestion, RawQuestionFile};
+use crate::bank::{BankError, Certification, Question};
+use crate::domain::catalog::CutScore;
+use crate::domain::kinds::QuestionKind;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Every `<code>/*.toml`, checked against its certification.
+pub(super) fn questions(
+    dir: &Path,
+    certifications: &[(Certification, DomainLines)],
+    errors: &mut Errors,
+) -> Vec<Question> {
+    let by_code: HashMap<&str, &Certification> = certifications
+        .iter()
+        .map(|(c, _)| (c.code.as_str(), c))
+        .collect();
+    let mut out = Vec::new();
+    let mut ids: HashMap<String, String> = HashMap::new();
+    // A pool is not reported short when one of its files could not even be read.
+    let mut unreadable: HashSet<String> = HashSet::new();
+    let mut folders: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect(),
+        Err(e) => {
+            errors.whole_file(dir, format!("cannot read the bank folder: {e}"));
+            return out;
+        }
+    };
+    folders.sort();
+    for folder in folders {
+        let name = folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name.starts_with('.') {
+            continue;
+        }
+        let Some(cert) = by_code.get(name.as_str()) else {
+            errors.whole_file(
+                &folder,
+                format!("folder {name} names no certification of catalog.toml"),
+            );
+            continue;
+        };
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&folder)
+            .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "toml"));
+        files.sort();
+        for path in files {
+            let Some(text) = read(&path, errors) else {
+                unreadable.insert(cert.code.clone());
+                continue;
+            };
+            let file = SourceFile::new(path.clone(), &text);
+            match toml::from_str::<RawQuestionFile>(&text) {
+                Ok(raw) => {
+                    for q in &raw.question {
+                        if let Some(question) = question(&file, cert, q, &mut ids, errors) {
+                            out.push(question);
+                        }
+                    }
+                }
+                Err(e) => {
+                    errors.push(&file, e.span(), format!("invalid TOML: {}", e.message()));
+                    unreadable.insert(cert.code.clone());
+                }
+            }
+        }
+    }
+    for (cert, lines) in certifications
+        .iter()
+        .filter(|(c, _)| !unreadable.contains(&c.code))
+    {
+        for d in &cert.domains {
+            let pool = out
+                .iter()
+                .filter(|q| q.certification_code == cert.code && q.domain == d.name)
+                .count();
+            if (pool as i32) < d.questions {
+                let line = lines.get(&d.name).copied().unwrap_or(1);
+                errors.0.push(BankError {
+                    file: dir.join("catalog.toml"),
+                    line,
+                    message: format!(
+                        "domain {:?} of {} draws {} questions but its pool holds only {pool}",
+                        d.name, cert.code, d.questions
+                    ),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn question(
+    file: &SourceFile,
+    cert: &Certification,
+    spanned: &Spanned<RawQuestion>,
+    ids: &mut HashMap<String, String>,
+    errors: &mut Errors,
+) -> Option<Question> {
+    let q = spanned.get_ref();
+    let before = errors.0.len();
+    let id = non_empty(errors, file, &q.id, "id");
+    let here = format!("{}:{}", file.path.display(), file.line(q.id.span().start));
+    if let Some(first) = ids.insert(id.clone(), here.clone()) {
+        errors.at(file, &q.id, format!("duplicate id {id} (first at {first})"));
+        ids.insert(id.clone(), first);
+    }
+    let domain = q.domain.get_ref().clone();
+    if !cert.domains.iter().any(|d| d.name == domain) {
+        errors.at(
+            file,
+            &q.domain,
+            format!("{id}: unknown domain {domain:?} for {}", cert.code),
+        );
+    }
+    let kind = QuestionKind::parse(q.kind.get_ref());
+    if kind.is_none() {
+        errors.at(
+            file,
+            &q.kind,
+            format!(
+                "{id}: kind {:?} is not single, multiple, true_false or ordering",
+                q.kind.get_ref()
+            ),
+        );
+    }
+    let stem = non_empty(errors, file, &q.stem, "stem");
+    let options: Vec<String> = q
+        .options
+        .get_ref()
+        .iter()
+        .map(|o| o.get_ref().trim().to_string())
+        .collect();
+    let mut seen = HashSet::new();
+    for (o, text) in q.options.get_ref().iter().zip(&options) {
+        if text.is_empty() {
+            errors.at(file, o, format!("{id}: an option is empty"));
+        } else if !seen.insert(text.to_lowercase()) {
+            errors.at(file, o, format!("{id}: duplicate option {text:?}"));
+        }
+    }
+    let mut correct = Vec::new();
+    for c in q.correct.get_ref() {
+        match usize::try_from(*c.get_ref()) {
+            Ok(i) => correct.push(i),
+            Err(_) => errors.at(
+                file,
+                c,
+                format!("{id}: correct index {} is negative", c.get_ref()),
+            ),
+        }
+    }
+    if let Some(kind) = kind {
+        for problem in kind.rules().validate(&options, &correct) {
+            errors.at(file, &q.correct, format!("{id}: {problem}"));
+        }
+    }
+    let points = q
+        .points
+        .as_ref()
+        .map_or(1, |p| in_range(errors, file, p, "points", 1..101));
+    let difficulty = q.difficulty.as_ref().map(|d| {
+        let v = *d.get_ref();
+        if !(v > 0.0 && v <= 1.0) {
+            errors.at(
+                file,
+                d,
+                format!("{id}: difficulty {v} is not a probability in (0, 1]"),
+            );
+        }
+        v
+    });
+    if difficulty.is_none() && cert.cut_score == CutScore::Angoff {
+        errors.at(
+            file,
+            &q.id,
+            format!(
+                "{id}: {} uses the angoff cut score, so every question needs a difficulty",
+                cert.code
+            ),
+        );
+    }
+    let explanation = q
+        .explanation
+        .as_ref()
+        .map(|e| e.get_ref().trim().to_string())
+        .filter(|e| !e.is_empty());
+    if errors.0.len() > before {
+        return None;
+    }
+    Some(Question {
+        id,
+        certification_code: cert.code.clone(),
+        domain,
+        kind: kind?,
+        stem,
+        options,
+        correct,
+        points,
+        difficulty,
+        explanation,
+    })
+}
