@@ -30,6 +30,9 @@ pub struct Settings {
     /// `INVIGIL_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For`
     /// (only behind a load balancer that sets it), default false.
     pub trust_forwarded_for: bool,
+    /// `INVIGIL_TRUSTED_PROXIES`: how many proxies of ours append to `X-Forwarded-For`
+    /// (1 to 10, default 1); the client is the entry the outermost of them appended.
+    pub trusted_proxies: usize,
     /// `INVIGIL_QUESTION_BANK`, default `./question-bank`.
     pub question_bank: PathBuf,
     /// `INVIGIL_ANSWER_GRACE_SECONDS`, default 15.
@@ -60,6 +63,7 @@ impl Default for Settings {
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
             trust_forwarded_for: false,
+            trusted_proxies: 1,
             question_bank: PathBuf::from("question-bank"),
             answer_grace: Duration::from_secs(15),
             log_json: false,
@@ -122,6 +126,9 @@ impl Settings {
         }
         if let Some(v) = get("INVIGIL_TRUST_FORWARDED_FOR") {
             s.trust_forwarded_for = parse_bool("INVIGIL_TRUST_FORWARDED_FOR", &v)?;
+        }
+        if let Some(v) = get("INVIGIL_TRUSTED_PROXIES") {
+            s.trusted_proxies = parse_num("INVIGIL_TRUSTED_PROXIES", &v, 1, 10)? as usize;
         }
         if let Some(v) = get("INVIGIL_QUESTION_BANK") {
             s.question_bank = PathBuf::from(v);

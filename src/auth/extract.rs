@@ -158,8 +158,9 @@ impl FromRequest for ClientInfo {
     }
 }
 
-/// The client's address: the peer, or the first `X-Forwarded-For` hop when the server is
-/// configured to sit behind a load balancer that sets it.
+/// The client's address: the peer, or, when the server is configured to sit behind
+/// `INVIGIL_TRUSTED_PROXIES` load balancers, the `X-Forwarded-For` entry the outermost of
+/// them appended (never one the client wrote itself).
 #[derive(Clone, Debug)]
 pub struct ClientAddr(pub String);
 
@@ -168,19 +169,17 @@ impl FromRequest for ClientAddr {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trust = state(req)
-            .map(|s| s.settings.trust_forwarded_for)
-            .unwrap_or(false);
-        let forwarded = trust
-            .then(|| {
-                req.headers()
-                    .get("x-forwarded-for")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.split(',').next())
-                    .map(|v| v.trim().to_string())
-                    .filter(|v| !v.is_empty())
-            })
-            .flatten();
+        let hops = state(req)
+            .ok()
+            .filter(|s| s.settings.trust_forwarded_for)
+            .map(|s| s.settings.trusted_proxies);
+        let forwarded = hops.and_then(|hops| {
+            let values = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok());
+            crate::auth::forwarded::client_addr(values, hops)
+        });
         let addr = forwarded
             .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
             .unwrap_or_else(|| "unknown".into());

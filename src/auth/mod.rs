@@ -2,6 +2,7 @@
 //! put a role check in front of every route.
 
 pub mod extract;
+pub mod forwarded;
 pub mod hashing;
 pub mod password;
 pub mod refresh;
