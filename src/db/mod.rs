@@ -8,6 +8,7 @@
 //! SQLite compiles a statement whose LIMIT is a parameter afresh every time it runs, which
 //! costs more than the rest of a cached lookup.
 
+pub mod answers;
 pub mod attempts;
 pub mod audit;
 pub mod catalog;
@@ -123,6 +124,10 @@ impl r2d2::ManageConnection for Manager {
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 
+/// Writes that may wait for SQLite's writer: at its pace (hundreds of writes per commit)
+/// a few seconds' worth on exam day; more waiting means the disk is failing or slow.
+const WRITE_QUEUE: usize = 4096;
+
 /// The database handle every request goes through.
 #[derive(Clone)]
 pub struct Db {
@@ -152,7 +157,14 @@ impl Db {
             }
         };
         let group = match backend {
-            Backend::Sqlite => Some(group_commit::GroupCommit::start(write.clone())?),
+            Backend::Sqlite => Some(group_commit::GroupCommit::start(
+                write.clone(),
+                group_commit::Limits {
+                    queue: WRITE_QUEUE,
+                    // A write that waited this long is answered 503 rather than run late.
+                    deadline: timeout.max(Duration::from_secs(5)),
+                },
+            )?),
             Backend::Postgres => None,
         };
         Ok(Db {
@@ -165,6 +177,11 @@ impl Db {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The SQLite writer's queue and failures; None on PostgreSQL, which has no writer.
+    pub fn writer_state(&self) -> Option<group_commit::WriterState> {
+        self.group.as_ref().map(|g| g.state())
     }
 
     /// Runs read-only work on a pooled connection, off the async workers.

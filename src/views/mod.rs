@@ -21,6 +21,7 @@ pub struct UserView {
     pub email: String,
     pub full_name: String,
     /// `candidate`, `proctor` or `admin`.
+    #[schema(value_type = crate::domain::account::Role)]
     pub role: String,
 }
 
@@ -52,6 +53,18 @@ pub struct HealthView {
     /// `sqlite` or `postgres`.
     pub database: &'static str,
     pub version: &'static str,
+    /// SQLite's writer (absent on PostgreSQL).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub writer: Option<WriterView>,
+}
+
+/// The queue of writes waiting for SQLite's single writer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WriterView {
+    /// Writes waiting now.
+    pub queued: usize,
+    /// Writes that may wait; one more is answered 503 with `Retry-After`.
+    pub capacity: usize,
 }
 
 /// An instant as the API writes it: RFC 3339, UTC, whole seconds.
