@@ -80,7 +80,9 @@ impl Application {
             verify_limiter,
             known_clients: Default::default(),
         });
-        let openapi = web::Data::new(OpenApiDocument(openapi_json()?));
+        let api = openapi()?;
+        let route_table = web::Data::new(routes::fallback::RouteTable::from_openapi(&api));
+        let openapi = web::Data::new(OpenApiDocument(api.to_pretty_json()?));
 
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -92,6 +94,7 @@ impl Application {
                 .configure(extra)
                 .app_data(app_state.clone())
                 .app_data(openapi.clone())
+                .app_data(route_table.clone())
                 .app_data(
                     web::JsonConfig::default()
                         .limit(MAX_BODY_BYTES)
@@ -106,9 +109,7 @@ impl Application {
                     web::QueryConfig::default()
                         .error_handler(|e, _| ApiError::Validation(e.to_string()).into()),
                 )
-                .default_service(web::to(|| async {
-                    Err::<HttpResponse, _>(ApiError::NotFound)
-                }))
+                .default_service(web::to(routes::fallback::unrouted))
                 .wrap(ErrorHandlers::new().default_handler(problem_fallback))
                 .wrap_fn(|req, srv| {
                     // A panicking handler must still answer: 500 `internal`, cause in the log.
@@ -207,13 +208,13 @@ fn jwt_secret(settings: &Settings, db: &Db) -> anyhow::Result<Vec<u8>> {
 
 struct OpenApiDocument(String);
 
-fn openapi_json() -> anyhow::Result<String> {
+fn openapi() -> anyhow::Result<utoipa::openapi::OpenApi> {
     let (_, api) = App::new()
         .into_utoipa_app()
         .configure(routes::configure)
         .service(openapi_document)
         .split_for_parts();
-    Ok(routes::decorate(api).to_pretty_json()?)
+    Ok(routes::decorate(api))
 }
 
 /// This API's OpenAPI 3 description.
