@@ -81,3 +81,62 @@ pub fn for_certificate(conn: &mut DbConn, number: &str) -> QueryResult<Vec<Audit
         .select(AuditRow::as_select())
         .load(conn)
 }
+
+/// Which entries an audit query wants; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub attempt_id: Option<String>,
+    pub certificate_number: Option<String>,
+    /// Entries the user did, or about their attempts and certificates.
+    pub user_id: Option<String>,
+    /// From this instant, inclusive.
+    pub from: Option<NaiveDateTime>,
+    /// Before this instant, exclusive.
+    pub to: Option<NaiveDateTime>,
+}
+
+/// A page of entries in (at, seq) order after `after` (at, seq); one row more than the
+/// page when more follow.
+pub fn page(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    after: Option<(NaiveDateTime, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<AuditRow>> {
+    use super::schema::{attempts as at, certificates as ce};
+    let mut query = al::table.into_boxed();
+    if let Some(id) = &filter.attempt_id {
+        query = query.filter(al::attempt_id.eq(id.clone()));
+    }
+    if let Some(number) = &filter.certificate_number {
+        query = query.filter(al::certificate_number.eq(number.clone()));
+    }
+    if let Some(user) = &filter.user_id {
+        let attempts = at::table
+            .filter(at::user_id.eq(user.clone()))
+            .select(at::id.nullable());
+        let certificates = ce::table
+            .filter(ce::user_id.eq(user.clone()))
+            .select(ce::number.nullable());
+        query = query.filter(
+            al::actor
+                .eq(user.clone())
+                .or(al::attempt_id.eq_any(attempts))
+                .or(al::certificate_number.eq_any(certificates)),
+        );
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(al::at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(al::at.lt(to));
+    }
+    if let Some((at_, seq)) = after {
+        query = query.filter(al::at.gt(at_).or(al::at.eq(at_).and(al::seq.gt(seq))));
+    }
+    query
+        .order((al::at.asc(), al::seq.asc()))
+        .limit(limit + 1)
+        .select(AuditRow::as_select())
+        .load(conn)
+}
