@@ -35,10 +35,14 @@ pub enum ApiError {
     NotFound,
     #[error("payload too large")]
     PayloadTooLarge,
+    /// 405: the path exists, under the methods in `allow`.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
-    #[error("an attempt is already in progress")]
-    AttemptInProgress,
+    /// 409: an attempt is open where this needs none (the detail says which and why).
+    #[error("attempt in progress: {0}")]
+    AttemptInProgress(String),
     #[error("attempt limit reached")]
     AttemptLimitReached { retry_after_secs: u64 },
     #[error("retake wait")]
@@ -46,8 +50,15 @@ pub enum ApiError {
         retry_after_secs: u64,
         retry_at: chrono::DateTime<chrono::Utc>,
     },
-    #[error("attempt closed")]
-    AttemptClosed,
+    /// 409: the attempt has ended, or is not in the state this needs (the detail says).
+    #[error("attempt closed: {0}")]
+    AttemptClosed(String),
+    /// 409: a proctor has paused the attempt.
+    #[error("attempt paused")]
+    AttemptPaused,
+    /// 409: an attempt of this certification awaits a proctor's review.
+    #[error("attempt under review")]
+    AttemptUnderReview,
     #[error("invalid answer: {0}")]
     InvalidAnswer(String),
     #[error("prerequisite missing: {0}")]
@@ -58,6 +69,9 @@ pub enum ApiError {
     MalformedNumber,
     #[error("revoked")]
     Revoked,
+    /// 503: the writer's queue is full; try again shortly.
+    #[error("the writer's queue is full")]
+    Busy { retry_after_secs: u64 },
     /// The database does not answer; the cause is for the log only.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -97,17 +111,20 @@ impl ApiError {
             ApiError::Forbidden => "forbidden",
             ApiError::NotFound => "not_found",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::AttemptInProgress => "attempt_in_progress",
+            ApiError::AttemptInProgress(_) => "attempt_in_progress",
             ApiError::AttemptLimitReached { .. } => "attempt_limit_reached",
             ApiError::RetakeWait { .. } => "retake_wait",
-            ApiError::AttemptClosed => "attempt_closed",
+            ApiError::AttemptClosed(_) => "attempt_closed",
+            ApiError::AttemptPaused => "attempt_paused",
+            ApiError::AttemptUnderReview => "attempt_under_review",
             ApiError::InvalidAnswer(_) => "invalid_answer",
             ApiError::PrerequisiteMissing(_) => "prerequisite_missing",
             ApiError::AlreadyCertified { .. } => "already_certified",
             ApiError::MalformedNumber => "malformed_number",
             ApiError::Revoked => "revoked",
-            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => "unavailable",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -125,24 +142,33 @@ impl ApiError {
             ApiError::Forbidden => "Not allowed for this role",
             ApiError::NotFound => "Not found",
             ApiError::PayloadTooLarge => "The request body is too large",
+            ApiError::MethodNotAllowed { .. } => "The method is not allowed here",
             ApiError::RateLimited { .. } => "Too many requests",
-            ApiError::AttemptInProgress => "An attempt is in progress",
+            ApiError::AttemptInProgress(_) => "An attempt is in progress",
             ApiError::AttemptLimitReached { .. } => "The yearly attempt limit is reached",
             ApiError::RetakeWait { .. } => "A retake must wait",
-            ApiError::AttemptClosed => "The attempt is closed",
+            ApiError::AttemptClosed(_) => "The attempt is closed",
+            ApiError::AttemptPaused => "The attempt is paused",
+            ApiError::AttemptUnderReview => "An attempt awaits review",
             ApiError::InvalidAnswer(_) => "The answer is not valid for this question",
             ApiError::PrerequisiteMissing(_) => "A prerequisite certification is missing",
             ApiError::AlreadyCertified { .. } => "Already certified",
             ApiError::MalformedNumber => "Not a valid certificate number",
             ApiError::Revoked => "The certificate is revoked",
-            ApiError::Unavailable(_) => "The service is temporarily unavailable",
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => {
+                "The service is temporarily unavailable"
+            }
             ApiError::Internal(_) => "Internal server error",
         }
     }
 
     fn detail(&self) -> String {
         match self {
-            ApiError::Validation(d) | ApiError::WeakPassword(d) | ApiError::InvalidAnswer(d) => d.clone(),
+            ApiError::Validation(d)
+            | ApiError::WeakPassword(d)
+            | ApiError::InvalidAnswer(d)
+            | ApiError::AttemptInProgress(d)
+            | ApiError::AttemptClosed(d) => d.clone(),
             ApiError::PrerequisiteMissing(code) => {
                 format!("This exam requires an active {code} certificate.")
             }
@@ -150,11 +176,13 @@ impl ApiError {
                 format!("You hold this certification; a renewal attempt is possible from {renewal_opens_on}.")
             }
             ApiError::MalformedNumber => {
-                "The number is mistyped: its check character does not match (e.g. MLOAF-7K3Q-9XPR-D).".into()
+                "The number is mistyped: its check character does not match (e.g. MLOAF-7K3Q-9XPR-3).".into()
             }
-            ApiError::AttemptInProgress => "Finish or submit the attempt that is open before starting another.".into(),
-            ApiError::AttemptClosed => {
-                "The attempt no longer accepts answers: it was submitted, ended, paused, or its time ran out.".into()
+            ApiError::AttemptPaused => {
+                "A proctor has paused the attempt: answers and submission wait until it is resumed.".into()
+            }
+            ApiError::AttemptUnderReview => {
+                "An attempt of this certification awaits a proctor's review; another may start once it is decided.".into()
             }
             ApiError::AttemptLimitReached { retry_after_secs } => {
                 format!("The maximum number of attempts in 365 days is reached; the next is possible in {retry_after_secs} seconds.")
@@ -163,7 +191,10 @@ impl ApiError {
                 format!("After an unsuccessful attempt a retake is possible from {}.", crate::views::instant(retry_at))
             }
             ApiError::Unauthorized(d) => (*d).to_string(),
-            ApiError::TooManyAttempts { retry_after_secs } | ApiError::RateLimited { retry_after_secs } => {
+            ApiError::MethodNotAllowed { allow } => format!("This path answers {allow}."),
+            ApiError::TooManyAttempts { retry_after_secs }
+            | ApiError::RateLimited { retry_after_secs }
+            | ApiError::Busy { retry_after_secs } => {
                 format!("Try again in {retry_after_secs} seconds.")
             }
             ApiError::TokenReused => {
@@ -180,6 +211,7 @@ impl ApiError {
             ApiError::TooManyAttempts { retry_after_secs }
             | ApiError::RateLimited { retry_after_secs }
             | ApiError::AttemptLimitReached { retry_after_secs }
+            | ApiError::Busy { retry_after_secs }
             | ApiError::RetakeWait {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
@@ -203,6 +235,13 @@ impl ApiError {
         }
     }
 
+    /// 409 `attempt_in_progress` for a start while another attempt is open.
+    pub fn another_attempt_open() -> Self {
+        ApiError::AttemptInProgress(
+            "Finish or submit the attempt that is open before starting another.".into(),
+        )
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         ApiError::Internal(cause.to_string())
     }
@@ -216,8 +255,10 @@ impl ResponseError for ApiError {
             | ApiError::InvalidAnswer(_)
             | ApiError::MalformedNumber => StatusCode::BAD_REQUEST,
             ApiError::EmailTaken
-            | ApiError::AttemptInProgress
-            | ApiError::AttemptClosed
+            | ApiError::AttemptInProgress(_)
+            | ApiError::AttemptClosed(_)
+            | ApiError::AttemptPaused
+            | ApiError::AttemptUnderReview
             | ApiError::AlreadyCertified { .. } => StatusCode::CONFLICT,
             ApiError::PrerequisiteMissing(_) => StatusCode::FORBIDDEN,
             ApiError::Revoked => StatusCode::GONE,
@@ -232,7 +273,8 @@ impl ResponseError for ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) | ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -248,6 +290,25 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.retry_after() {
             resp.insert_header((header::RETRY_AFTER, secs.to_string()));
         }
+        if let ApiError::MethodNotAllowed { allow } = self {
+            resp.insert_header((header::ALLOW, allow.clone()));
+        }
+        // RFC 6750 §3: a 401 names the scheme that would be accepted, and why a token failed.
+        match self {
+            ApiError::TokenExpired | ApiError::TokenReused => {
+                resp.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    format!(
+                        "Bearer realm=\"invigil\", error=\"invalid_token\", error_description=\"{}\"",
+                        self.title()
+                    ),
+                ));
+            }
+            _ if self.status_code() == StatusCode::UNAUTHORIZED => {
+                resp.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"invigil\""));
+            }
+            _ => {}
+        }
         resp.body(serde_json::to_string(&self.problem()).unwrap_or_default())
     }
 }
@@ -256,7 +317,9 @@ impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match &e {
-            Error::NotFound => ApiError::NotFound,
+            // Lookups a client can miss use `.optional()` and answer 404 themselves; a row
+            // missing under a query that expects it is a fault of ours, never a 404.
+            Error::NotFound => ApiError::Internal(format!("an expected row is missing: {e}")),
             Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
                 ApiError::Unavailable(e.to_string())
             }
@@ -279,6 +342,27 @@ fn is_storage_failure(message: &str) -> bool {
         "server closed the connection",
     ];
     SIGNS.iter().any(|s| message.contains(s))
+}
+
+/// A refused lifecycle transition is a 409 that names what conflicted.
+impl From<crate::domain::lifecycle::Refusal> for ApiError {
+    fn from(refusal: crate::domain::lifecycle::Refusal) -> Self {
+        use crate::domain::lifecycle::Refusal;
+        let detail = format!("{}.", capitalised(&refusal.to_string()));
+        match refusal {
+            Refusal::Paused => ApiError::AttemptPaused,
+            Refusal::StillOpen | Refusal::NotPaused => ApiError::AttemptInProgress(detail),
+            Refusal::Closed(_) | Refusal::NotHeld(_) => ApiError::AttemptClosed(detail),
+        }
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 impl From<r2d2::Error> for ApiError {

@@ -1,17 +1,18 @@
-//! Attempt rows: the attempt, its served form, its answers and its one result.
+//! Attempt rows: the attempt and its moves through the lifecycle, and its one result.
 
-use super::schema::{
-    answers as an, attempt_questions as aq, attempts as at, question_versions as qv,
-    questions as q, results as rs,
+pub use super::answers::{
+    answer, answers, form, form_question, pool, upsert_answer, AnswerRow, AttemptQuestionRow,
+    VersionRow,
 };
+use super::schema::{attempt_questions as aq, attempts as at, results as rs};
 use super::DbConn;
+use crate::domain::lifecycle::AttemptStatus;
+use crate::error::{ApiError, ApiResult};
+use crate::paging::Paging;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// Statuses in which an attempt is still open (answers may be saved or it may resume).
-pub const OPEN: [&str; 2] = ["in_progress", "paused"];
-/// Finished statuses after which a retake must wait.
-pub const NOT_PASSED: [&str; 3] = ["failed", "invalidated", "terminated"];
+const IN_PROGRESS: &str = AttemptStatus::InProgress.as_str();
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = at)]
@@ -30,46 +31,16 @@ pub struct AttemptRow {
 }
 
 impl AttemptRow {
-    pub fn is_open(&self) -> bool {
-        OPEN.contains(&self.status.as_str())
+    /// The stored status; an unknown one is a fault of ours (the schema checks it).
+    pub fn status(&self) -> ApiResult<AttemptStatus> {
+        AttemptStatus::parse(&self.status).ok_or_else(|| {
+            ApiError::internal(format!("attempt {} has status {:?}", self.id, self.status))
+        })
     }
-}
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = aq)]
-pub struct AttemptQuestionRow {
-    pub attempt_id: String,
-    pub position: i32,
-    pub public_id: String,
-    pub question_id: String,
-    pub version: i32,
-    pub domain: String,
-    pub option_order: String,
-    pub option_ids: String,
-}
-
-/// The content of a question version, as stored.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = qv)]
-pub struct VersionRow {
-    pub question_id: String,
-    pub version: i32,
-    pub kind: String,
-    pub stem: String,
-    pub options: String,
-    pub correct: String,
-    pub points: i32,
-    pub difficulty: Option<f64>,
-}
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = an)]
-pub struct AnswerRow {
-    pub attempt_id: String,
-    pub position: i32,
-    pub selected: String,
-    pub revision: i32,
-    pub saved_at: NaiveDateTime,
+    pub fn is_open(&self) -> bool {
+        self.status().is_ok_and(AttemptStatus::is_open)
+    }
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -96,19 +67,26 @@ pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<AttemptRow>> {
         .optional()
 }
 
-/// The candidate's attempts, newest first.
-pub fn list_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<AttemptRow>> {
-    at::table
-        .filter(at::user_id.eq(user_id))
-        .order((at::started_at.desc(), at::id.desc()))
-        .select(AttemptRow::as_select())
-        .load(conn)
+/// The attempt as it stands, held so until the transaction ends: whatever is decided on
+/// this row (overdue, paused, open) stays true while the transaction writes. SQLite's
+/// single writer holds the whole database for its transaction, so a plain read is current;
+/// PostgreSQL locks the row.
+pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<AttemptRow>> {
+    match conn {
+        DbConn::Sqlite(_) => find(conn, id),
+        DbConn::Pg(pg) => at::table
+            .find(id)
+            .select(AttemptRow::as_select())
+            .for_update()
+            .get_result(pg)
+            .optional(),
+    }
 }
 
 /// Open attempts whose answering time (deadline + grace) ended before `cutoff`.
 pub fn overdue(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
     at::table
-        .filter(at::status.eq(OPEN[0]))
+        .filter(at::status.eq(IN_PROGRESS))
         .filter(at::deadline.lt(cutoff))
         .order(at::deadline.asc())
         .limit(limit)
@@ -119,7 +97,7 @@ pub fn overdue(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> QueryRes
 pub fn open_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<AttemptRow>> {
     at::table
         .filter(at::user_id.eq(user_id))
-        .filter(at::status.eq_any(OPEN))
+        .filter(at::status.eq_any(AttemptStatus::names(&AttemptStatus::OPEN)))
         .select(AttemptRow::as_select())
         .load(conn)
 }
@@ -149,27 +127,13 @@ pub fn last_not_passed(
     at::table
         .filter(at::user_id.eq(user_id))
         .filter(at::certification_code.eq(code))
-        .filter(at::status.eq_any(NOT_PASSED))
+        .filter(at::status.eq_any(AttemptStatus::names(&AttemptStatus::NOT_PASSED)))
         .filter(at::closed_at.is_not_null())
         .order(at::closed_at.desc())
         .select(at::closed_at)
         .first::<Option<NaiveDateTime>>(conn)
         .optional()
         .map(Option::flatten)
-}
-
-/// The current version of every active question of a certification.
-pub fn pool(conn: &mut DbConn, code: &str) -> QueryResult<Vec<(String, VersionRow)>> {
-    q::table
-        .inner_join(
-            qv::table.on(qv::question_id
-                .eq(q::id)
-                .and(qv::version.eq(q::current_version))),
-        )
-        .filter(q::certification_code.eq(code))
-        .filter(q::active.eq(true))
-        .select((qv::domain, VersionRow::as_select()))
-        .load(conn)
 }
 
 pub fn insert(
@@ -187,137 +151,27 @@ pub fn insert(
     Ok(())
 }
 
-/// The served form with each question's stored content, in form order.
-pub fn form(
+/// Moves the attempt from `from` to `to`, stamping `closed_at` when given; false when it
+/// was no longer in `from` (someone else moved it first). This conditional update is what
+/// makes each transition, and so scoring and issuing, happen once.
+pub fn transition(
     conn: &mut DbConn,
     attempt_id: &str,
-) -> QueryResult<Vec<(AttemptQuestionRow, VersionRow)>> {
-    aq::table
-        .inner_join(
-            qv::table.on(qv::question_id
-                .eq(aq::question_id)
-                .and(qv::version.eq(aq::version))),
-        )
-        .filter(aq::attempt_id.eq(attempt_id))
-        .order(aq::position.asc())
-        .select((AttemptQuestionRow::as_select(), VersionRow::as_select()))
-        .load(conn)
-}
-
-/// One question of an attempt's form by its public id, with its kind: what checking a
-/// selection needs, and no more (a save must not load the question's text).
-pub fn form_question(
-    conn: &mut DbConn,
-    attempt_id: &str,
-    public_id: &str,
-) -> QueryResult<Option<(AttemptQuestionRow, String)>> {
-    aq::table
-        .inner_join(
-            qv::table.on(qv::question_id
-                .eq(aq::question_id)
-                .and(qv::version.eq(aq::version))),
-        )
-        .filter(aq::attempt_id.eq(attempt_id))
-        .filter(aq::public_id.eq(public_id))
-        .select((AttemptQuestionRow::as_select(), qv::kind))
-        .get_result(conn)
-        .optional()
-}
-
-pub fn answers(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<AnswerRow>> {
-    an::table
-        .filter(an::attempt_id.eq(attempt_id))
-        .order(an::position.asc())
-        .select(AnswerRow::as_select())
-        .load(conn)
-}
-
-pub fn answer(
-    conn: &mut DbConn,
-    attempt_id: &str,
-    position: i32,
-) -> QueryResult<Option<AnswerRow>> {
-    an::table
-        .find((attempt_id, position))
-        .select(AnswerRow::as_select())
-        .get_result(conn)
-        .optional()
-}
-
-/// Whether the attempt is in progress, held so until the transaction ends: a save and a
-/// finalisation of the same attempt never interleave. SQLite's writer holds the whole
-/// database for its transaction, so the row already read in it is current; PostgreSQL
-/// locks the row and reads its status again.
-pub fn lock_in_progress(conn: &mut DbConn, attempt: &AttemptRow) -> QueryResult<bool> {
-    match conn {
-        DbConn::Sqlite(_) => Ok(attempt.status == "in_progress"),
-        DbConn::Pg(pg) => at::table
-            .filter(at::id.eq(&attempt.id))
-            .filter(at::status.eq("in_progress"))
-            .select(at::id)
-            .for_update()
-            .get_result::<String>(pg)
-            .optional()
-            .map(|row| row.is_some()),
-    }
-}
-
-/// Stores the selection as the question's answer in one statement: a first answer is
-/// revision 1, a different selection the next revision. Returns the new revision, or None
-/// when the stored selection is already this one (nothing changes then).
-pub fn upsert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<Option<i32>> {
-    use diesel::query_dsl::methods::FilterDsl;
-    use diesel::upsert::excluded;
-    // ON CONFLICT is written per backend: diesel's multi-backend connection has no upsert.
-    macro_rules! upsert {
-        ($conn:expr) => {
-            diesel::insert_into(an::table)
-                .values(row)
-                .on_conflict((an::attempt_id, an::position))
-                .do_update()
-                .set((
-                    an::selected.eq(excluded(an::selected)),
-                    an::revision.eq(an::revision + 1),
-                    an::saved_at.eq(excluded(an::saved_at)),
-                ))
-                .filter(an::selected.ne(&row.selected))
-                .returning(an::revision)
-                .get_result($conn)
-                .optional()
-        };
-    }
-    match conn {
-        DbConn::Sqlite(c) => upsert!(c),
-        DbConn::Pg(c) => upsert!(c),
-    }
-}
-
-/// Moves an open attempt to `status`; false when it was no longer open (someone else
-/// finalised it first). This conditional update is what makes scoring happen once.
-pub fn close(
-    conn: &mut DbConn,
-    attempt_id: &str,
-    status: &str,
-    closed_at: NaiveDateTime,
+    from: AttemptStatus,
+    to: AttemptStatus,
+    closed_at: Option<NaiveDateTime>,
 ) -> QueryResult<bool> {
-    let n = diesel::update(
-        at::table
-            .filter(at::id.eq(attempt_id))
-            .filter(at::status.eq_any(OPEN)),
-    )
-    .set((at::status.eq(status), at::closed_at.eq(closed_at)))
-    .execute(conn)?;
-    Ok(n == 1)
-}
-
-pub fn set_status(conn: &mut DbConn, attempt_id: &str, from: &str, to: &str) -> QueryResult<bool> {
-    let n = diesel::update(
-        at::table
-            .filter(at::id.eq(attempt_id))
-            .filter(at::status.eq(from)),
-    )
-    .set(at::status.eq(to))
-    .execute(conn)?;
+    let target = at::table
+        .filter(at::id.eq(attempt_id))
+        .filter(at::status.eq(from.as_str()));
+    let n = match closed_at {
+        Some(t) => diesel::update(target)
+            .set((at::status.eq(to.as_str()), at::closed_at.eq(t)))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set(at::status.eq(to.as_str()))
+            .execute(conn)?,
+    };
     Ok(n == 1)
 }
 
@@ -353,9 +207,12 @@ pub fn pause(conn: &mut DbConn, attempt_id: &str, at_time: NaiveDateTime) -> Que
     let n = diesel::update(
         at::table
             .filter(at::id.eq(attempt_id))
-            .filter(at::status.eq("in_progress")),
+            .filter(at::status.eq(IN_PROGRESS)),
     )
-    .set((at::status.eq("paused"), at::paused_at.eq(at_time)))
+    .set((
+        at::status.eq(AttemptStatus::Paused.as_str()),
+        at::paused_at.eq(at_time),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }
@@ -365,10 +222,10 @@ pub fn resume(conn: &mut DbConn, attempt_id: &str, deadline: NaiveDateTime) -> Q
     let n = diesel::update(
         at::table
             .filter(at::id.eq(attempt_id))
-            .filter(at::status.eq("paused")),
+            .filter(at::status.eq(AttemptStatus::Paused.as_str())),
     )
     .set((
-        at::status.eq("in_progress"),
+        at::status.eq(IN_PROGRESS),
         at::paused_at.eq(None::<NaiveDateTime>),
         at::deadline.eq(deadline),
     ))
@@ -376,13 +233,60 @@ pub fn resume(conn: &mut DbConn, attempt_id: &str, deadline: NaiveDateTime) -> Q
     Ok(n == 1)
 }
 
-/// Attempts in the given statuses, oldest first.
-pub fn with_status(conn: &mut DbConn, statuses: &[String]) -> QueryResult<Vec<AttemptRow>> {
-    at::table
-        .filter(at::status.eq_any(statuses))
+/// A page of the attempts in the given statuses (and certification, when given), oldest
+/// first; one row more than the page when more follow.
+pub fn with_status(
+    conn: &mut DbConn,
+    statuses: &[AttemptStatus],
+    certification: Option<&str>,
+    paging: &Paging,
+) -> QueryResult<Vec<AttemptRow>> {
+    let mut query = at::table
+        .filter(at::status.eq_any(AttemptStatus::names(statuses)))
+        .into_boxed();
+    if let Some(code) = certification {
+        query = query.filter(at::certification_code.eq(code.to_string()));
+    }
+    if let Some(after) = &paging.after {
+        query = query.filter(
+            at::started_at
+                .gt(after.at)
+                .or(at::started_at.eq(after.at).and(at::id.gt(after.id.clone()))),
+        );
+    }
+    query
         .order((at::started_at.asc(), at::id.asc()))
-        .limit(1000)
+        .limit(paging.limit + 1)
         .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// A page of the candidate's attempts, newest first; one row more when more follow.
+pub fn page_for_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    paging: &Paging,
+) -> QueryResult<Vec<AttemptRow>> {
+    let mut query = at::table.filter(at::user_id.eq(user_id)).into_boxed();
+    if let Some(before) = &paging.after {
+        query = query.filter(
+            at::started_at.lt(before.at).or(at::started_at
+                .eq(before.at)
+                .and(at::id.lt(before.id.clone()))),
+        );
+    }
+    query
+        .order((at::started_at.desc(), at::id.desc()))
+        .limit(paging.limit + 1)
+        .select(AttemptRow::as_select())
+        .load(conn)
+}
+
+/// The results of several attempts, in one query.
+pub fn results_for(conn: &mut DbConn, attempt_ids: &[String]) -> QueryResult<Vec<ResultRow>> {
+    rs::table
+        .filter(rs::attempt_id.eq_any(attempt_ids))
+        .select(ResultRow::as_select())
         .load(conn)
 }
 
@@ -395,20 +299,32 @@ struct IdRow {
 /// Running attempts whose last heartbeat (or start) is older than `since` and that have
 /// no heartbeat_gap flag yet: the ones the sweeper must look at.
 pub fn quiet(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<String>> {
-    let placeholder = match conn {
-        DbConn::Pg(_) => "$1",
-        DbConn::Sqlite(_) => "?",
+    let (p1, p2) = match conn {
+        DbConn::Pg(_) => ("$1", "$2"),
+        DbConn::Sqlite(_) => ("?", "?"),
     };
     let sql = format!(
         "SELECT a.id AS id FROM attempts a \
-         WHERE a.status = 'in_progress' \
+         WHERE a.status = {p1} \
          AND NOT EXISTS (SELECT 1 FROM attempt_flags f WHERE f.attempt_id = a.id AND f.rule = 'heartbeat_gap') \
          AND COALESCE((SELECT MAX(e.received_at) FROM attempt_events e \
-                       WHERE e.attempt_id = a.id AND e.kind = 'heartbeat'), a.started_at) < {placeholder} \
+                       WHERE e.attempt_id = a.id AND e.kind = 'heartbeat'), a.started_at) < {p2} \
          LIMIT 500"
     );
     let rows: Vec<IdRow> = diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Text, _>(IN_PROGRESS)
         .bind::<diesel::sql_types::Timestamp, _>(since)
         .load(conn)?;
     Ok(rows.into_iter().map(|r| r.id).collect())
+}
+
+/// Whether the candidate has an attempt at this certification held for review.
+pub fn awaiting_review(conn: &mut DbConn, user_id: &str, code: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        at::table
+            .filter(at::user_id.eq(user_id))
+            .filter(at::certification_code.eq(code))
+            .filter(at::status.eq(AttemptStatus::PendingReview.as_str())),
+    ))
+    .get_result(conn)
 }

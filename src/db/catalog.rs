@@ -281,6 +281,16 @@ pub fn find(conn: &mut DbConn, code: &str) -> QueryResult<Option<CertificationRe
     Ok(with_domains_and_prerequisites(conn, rows)?.pop())
 }
 
+/// One certification as stored, offered or retired: what an attempt already started at it
+/// is finished and awarded by, whatever later imports did to the catalog.
+pub fn stored(conn: &mut DbConn, code: &str) -> QueryResult<Option<CertificationRecord>> {
+    let rows: Vec<CertificationRow> = c::table
+        .filter(c::code.eq(code))
+        .select(CertificationRow::as_select())
+        .load(conn)?;
+    Ok(with_domains_and_prerequisites(conn, rows)?.pop())
+}
+
 fn with_domains_and_prerequisites(
     conn: &mut DbConn,
     rows: Vec<CertificationRow>,

@@ -2,7 +2,7 @@
 
 use super::schema::{
     accommodations as ac, answer_saves as sv, attempt_events as ev, attempt_flags as fl,
-    attempt_warnings as wr,
+    attempt_pauses as ps, attempt_warnings as wr,
 };
 use super::DbConn;
 use chrono::NaiveDateTime;
@@ -94,6 +94,19 @@ pub fn last_heartbeat(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Option
         .get_result(conn)
 }
 
+/// The last heartbeat of each of several attempts, in one query.
+pub fn last_heartbeats(
+    conn: &mut DbConn,
+    attempt_ids: &[String],
+) -> QueryResult<Vec<(String, Option<NaiveDateTime>)>> {
+    ev::table
+        .filter(ev::attempt_id.eq_any(attempt_ids))
+        .filter(ev::kind.eq("heartbeat"))
+        .group_by(ev::attempt_id)
+        .select((ev::attempt_id, diesel::dsl::max(ev::received_at)))
+        .load(conn)
+}
+
 pub fn insert_save(conn: &mut DbConn, row: &SaveRow) -> QueryResult<()> {
     diesel::insert_into(sv::table)
         .values(row)
@@ -169,11 +182,24 @@ pub fn flags_for(conn: &mut DbConn, attempt_ids: &[String]) -> QueryResult<Vec<F
         .load(conn)
 }
 
-pub fn insert_flag(conn: &mut DbConn, row: &FlagRow) -> QueryResult<()> {
-    diesel::insert_into(fl::table)
-        .values(row)
-        .execute(conn)
-        .map(|_| ())
+/// Raises a flag unless it is raised already; true when this call raised it. Two requests
+/// of one attempt may both find a rule newly due (PostgreSQL runs them side by side): the
+/// second insert is a no-op, not a unique violation.
+pub fn insert_flag(conn: &mut DbConn, row: &FlagRow) -> QueryResult<bool> {
+    // ON CONFLICT is written per backend: diesel's multi-backend connection has no upsert.
+    macro_rules! insert {
+        ($conn:expr) => {
+            diesel::insert_into(fl::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute($conn)
+        };
+    }
+    let n = match conn {
+        DbConn::Sqlite(c) => insert!(c),
+        DbConn::Pg(c) => insert!(c),
+    }?;
+    Ok(n == 1)
 }
 
 pub fn insert_warning(conn: &mut DbConn, row: &WarningRow) -> QueryResult<()> {
@@ -181,6 +207,15 @@ pub fn insert_warning(conn: &mut DbConn, row: &WarningRow) -> QueryResult<()> {
         .values(row)
         .execute(conn)
         .map(|_| ())
+}
+
+/// The warnings of several attempts, in one query, oldest first.
+pub fn warnings_for(conn: &mut DbConn, attempt_ids: &[String]) -> QueryResult<Vec<WarningRow>> {
+    wr::table
+        .filter(wr::attempt_id.eq_any(attempt_ids))
+        .order((wr::issued_at.asc(), wr::id.asc()))
+        .select(WarningRow::as_select())
+        .load(conn)
 }
 
 pub fn warnings(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<WarningRow>> {
@@ -211,4 +246,34 @@ pub fn extra_time_percent(conn: &mut DbConn, user_id: &str, code: &str) -> Query
         .find(|r| r.certification_code.as_deref() == Some(code));
     let general = rows.iter().find(|r| r.certification_code.is_none());
     Ok(specific.or(general).map_or(0, |r| r.extra_time_percent))
+}
+
+/// The attempt's pauses as (from, until), oldest first; `until` is None while one lasts.
+pub fn pauses(
+    conn: &mut DbConn,
+    attempt_id: &str,
+) -> QueryResult<Vec<(NaiveDateTime, Option<NaiveDateTime>)>> {
+    ps::table
+        .filter(ps::attempt_id.eq(attempt_id))
+        .order(ps::paused_at.asc())
+        .select((ps::paused_at, ps::resumed_at))
+        .load(conn)
+}
+
+pub fn start_pause(conn: &mut DbConn, attempt_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::insert_into(ps::table)
+        .values((ps::attempt_id.eq(attempt_id), ps::paused_at.eq(at)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn end_pause(conn: &mut DbConn, attempt_id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(
+        ps::table
+            .filter(ps::attempt_id.eq(attempt_id))
+            .filter(ps::resumed_at.is_null()),
+    )
+    .set(ps::resumed_at.eq(at))
+    .execute(conn)
+    .map(|_| ())
 }

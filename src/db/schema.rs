@@ -155,6 +155,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    attempt_pauses (attempt_id, paused_at) {
+        attempt_id -> Text,
+        paused_at -> Timestamp,
+        resumed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     attempt_warnings (id) {
         id -> Text,
         attempt_id -> Text,
@@ -308,6 +316,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempt_events,
     answer_saves,
     attempt_flags,
+    attempt_pauses,
     attempt_warnings,
     accommodations,
     audit_log,

@@ -132,15 +132,41 @@ pub struct ClientFact {
     pub user_agent: String,
 }
 
+/// A proctor's pause: the clock stood still from `from` until `until` (None: it lasts).
+#[derive(Clone, Copy, Debug)]
+pub struct Pause {
+    pub from: DateTime<Utc>,
+    pub until: Option<DateTime<Utc>>,
+}
+
 /// What is known of an attempt when the rules run.
 pub struct Observation<'a> {
     /// In receipt order.
     pub events: &'a [EventFact],
     pub clients: &'a [ClientFact],
+    /// The proctor's pauses, oldest first. Time paused is no one's silence: a candidate
+    /// waiting for an identity check sends no heartbeat and may look away.
+    pub pauses: &'a [Pause],
     pub started_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
     /// Running (not paused, not closed): only then does silence count.
     pub running: bool,
+}
+
+impl Observation<'_> {
+    /// The time from `a` to `b` that the attempt was not paused.
+    fn unpaused(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> Duration {
+        let paused: Duration = self
+            .pauses
+            .iter()
+            .map(|p| {
+                let from = p.from.max(a);
+                let until = p.until.unwrap_or(self.now).min(b);
+                (until - from).max(Duration::zero())
+            })
+            .sum();
+        b - a - paused
+    }
 }
 
 /// Every flag the history justifies, with its evidence.
@@ -218,37 +244,36 @@ fn focus_lost(obs: &Observation<'_>, rules: &Rules) -> Option<String> {
             "focus_lost" if lost_at.is_none() => lost_at = Some(e.at),
             "focus_regained" => {
                 if let Some(start) = lost_at.take() {
-                    if e.at - start > rules.focus_lost_longest {
-                        return Some(format!("focus lost for {} s", (e.at - start).num_seconds()));
+                    let lost = obs.unpaused(start, e.at);
+                    if lost > rules.focus_lost_longest {
+                        return Some(format!("focus lost for {} s", lost.num_seconds()));
                     }
                 }
             }
             _ => {}
         }
     }
-    match lost_at {
-        Some(start) if obs.running && obs.now - start > rules.focus_lost_longest => Some(format!(
-            "focus lost for {} s and not regained",
-            (obs.now - start).num_seconds()
-        )),
-        _ => None,
-    }
+    let lost = obs.unpaused(lost_at?, obs.now);
+    (obs.running && lost > rules.focus_lost_longest)
+        .then(|| format!("focus lost for {} s and not regained", lost.num_seconds()))
 }
 
 fn heartbeat_gap(obs: &Observation<'_>, rules: &Rules) -> Option<String> {
     let mut last = obs.started_at;
     for e in obs.events.iter().filter(|e| e.kind == "heartbeat") {
-        if e.at - last > rules.heartbeat_gap {
+        let gap = obs.unpaused(last, e.at);
+        if gap > rules.heartbeat_gap {
             return Some(format!(
                 "no heartbeat for {} s before {}",
-                (e.at - last).num_seconds(),
+                gap.num_seconds(),
                 e.at.to_rfc3339()
             ));
         }
         last = e.at;
     }
-    (obs.running && obs.now - last > rules.heartbeat_gap)
-        .then(|| format!("no heartbeat for {} s", (obs.now - last).num_seconds()))
+    let gap = obs.unpaused(last, obs.now);
+    (obs.running && gap > rules.heartbeat_gap)
+        .then(|| format!("no heartbeat for {} s", gap.num_seconds()))
 }
 
 #[cfg(test)]

@@ -145,9 +145,9 @@ pub struct CreateUserRequest {
     tag = "admin",
     responses(
         (status = 201, body = UserView),
-        (status = 400, body = Problem),
+        (status = 400, description = "`validation_failed` or `weak_password`", body = Problem),
         (status = 403, body = Problem),
-        (status = 409, body = Problem),
+        (status = 409, description = "`email_taken`", body = Problem),
     ),
     security(("bearer" = []))
 )]

@@ -2,10 +2,12 @@
 
 use crate::auth::extract::{CandidateUser, ClientInfo};
 use crate::error::{ApiResult, Problem};
+use crate::paging::PageQuery;
+use crate::routes::paged;
 use crate::service::attempts::{self, SaveAnswer};
 use crate::state::AppState;
 use crate::views::{AnswerView, AttemptSummaryView, AttemptView, ResultView};
-use actix_web::{get, post, put, web, HttpResponse};
+use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
 
 /// Starts an attempt: draws this candidate's form and starts the clock.
 #[utoipa::path(
@@ -15,7 +17,7 @@ use actix_web::{get, post, put, web, HttpResponse};
         (status = 201, body = AttemptView),
         (status = 403, description = "`prerequisite_missing`", body = Problem),
         (status = 404, body = Problem),
-        (status = 409, description = "`attempt_in_progress` or `already_certified`", body = Problem),
+        (status = 409, description = "`attempt_in_progress` (another attempt is open), `attempt_under_review` (a pass of this certification awaits review) or `already_certified`", body = Problem),
         (status = 429, description = "`retake_wait` (with `retry_at`) or `attempt_limit_reached`", body = Problem),
     ),
     security(("bearer" = []))
@@ -57,7 +59,7 @@ pub async fn get_attempt(
         (status = 200, body = AnswerView),
         (status = 400, description = "`invalid_answer`", body = Problem),
         (status = 404, body = Problem),
-        (status = 409, description = "`attempt_closed`", body = Problem),
+        (status = 409, description = "`attempt_paused` (a proctor holds it) or `attempt_closed` (it has ended; an overdue attempt is finalised first)", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -88,7 +90,7 @@ pub async fn save_answer(
 #[utoipa::path(
     tag = "attempts",
     params(("id" = String, Path)),
-    responses((status = 200, body = ResultView), (status = 404, body = Problem)),
+    responses((status = 200, body = ResultView), (status = 404, body = Problem), (status = 409, description = "`attempt_paused`: a proctor holds the attempt", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/v1/attempts/{id}/submit")]
@@ -109,7 +111,7 @@ pub async fn submit_attempt(
     responses(
         (status = 200, body = ResultView),
         (status = 404, body = Problem),
-        (status = 409, description = "`attempt_in_progress` while open", body = Problem),
+        (status = 409, description = "`attempt_in_progress` while the attempt is open or paused", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -124,12 +126,17 @@ pub async fn get_result(
     ))
 }
 
-/// The candidate's attempts, newest first.
-#[utoipa::path(tag = "attempts", responses((status = 200, body = Vec<AttemptSummaryView>)), security(("bearer" = [])))]
+/// The candidate's attempts, newest first, a page at a time (the next page's URL is in
+/// the `Link` header).
+#[utoipa::path(tag = "attempts", params(PageQuery), responses((status = 200, body = Vec<AttemptSummaryView>, headers(("Link" = String, description = "`<…>; rel=\"next\"` when more follow"))), (status = 400, description = "`validation_failed`: limit outside 1–200, or a cursor not ours", body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 #[get("/v1/me/attempts")]
 pub async fn list_my_attempts(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: CandidateUser,
-) -> ApiResult<web::Json<Vec<AttemptSummaryView>>> {
-    Ok(web::Json(attempts::list_mine(&state, user.0.id).await?))
+    query: web::Query<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let paging = query.into_inner().paging()?;
+    let page = attempts::list_mine(&state, user.0.id, paging).await?;
+    Ok(paged(&req, page))
 }

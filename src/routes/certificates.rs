@@ -29,7 +29,7 @@ pub async fn list_my_certificates(
 /// Public verification of one certificate number (rate-limited per client address).
 #[utoipa::path(
     tag = "certificates",
-    params(("number" = String, Path, description = "e.g. MLOAF-7K3Q-9XPR-D")),
+    params(("number" = String, Path, description = "e.g. MLOAF-7K3Q-9XPR-3")),
     responses(
         (status = 200, body = VerificationView),
         (status = 400, description = "`malformed_number`: the check character is wrong", body = Problem),
@@ -43,10 +43,7 @@ pub async fn verify_certificate(
     client: ClientAddr,
     number: web::Path<String>,
 ) -> ApiResult<web::Json<VerificationView>> {
-    state
-        .verify_limiter
-        .check(&client.0, state.clock.as_ref())
-        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })?;
+    public_lookup(&state, &client)?;
     Ok(web::Json(certificates::verify(&state, &number).await?))
 }
 
@@ -63,7 +60,7 @@ pub struct VerificationsRequest {
     request_body = VerificationsRequest,
     responses(
         (status = 200, body = PartnerVerificationsView),
-        (status = 400, body = Problem),
+        (status = 400, description = "`validation_failed`: no numbers, or more than 100", body = Problem),
         (status = 401, description = "missing, wrong or revoked key", body = Problem),
     ),
     security(("api_key" = []))
@@ -85,22 +82,34 @@ pub async fn verify_batch(
     }))
 }
 
+/// Public lookups name the holder, so each client address gets a budget of them per
+/// minute (`INVIGIL_VERIFY_RATE_PER_MINUTE`), shared by every route that answers one.
+fn public_lookup(state: &AppState, client: &ClientAddr) -> ApiResult<()> {
+    state
+        .verify_limiter
+        .check(&client.0, state.clock.as_ref())
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+}
+
 /// The certificate as a signed credential (EdDSA), verifiable offline with the JWKS.
 #[utoipa::path(
     tag = "certificates",
     params(("number" = String, Path)),
     responses(
         (status = 200, body = CredentialView),
-        (status = 400, body = Problem),
+        (status = 400, description = "`malformed_number`", body = Problem),
         (status = 404, body = Problem),
         (status = 410, description = "`revoked`", body = Problem),
+        (status = 429, description = "`rate_limited`: shares the verification budget per client address", body = Problem),
     )
 )]
 #[get("/v1/certificates/{number}/credential")]
 pub async fn get_credential(
     state: web::Data<AppState>,
+    client: ClientAddr,
     number: web::Path<String>,
 ) -> ApiResult<web::Json<CredentialView>> {
+    public_lookup(&state, &client)?;
     Ok(web::Json(CredentialView {
         credential: credentials::credential(&state, &number).await?,
     }))
@@ -124,7 +133,7 @@ pub struct RevokeRequest {
     tag = "admin",
     params(("number" = String, Path)),
     request_body = RevokeRequest,
-    responses((status = 200, body = CertificateView), (status = 400, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
+    responses((status = 200, body = CertificateView), (status = 400, description = "`malformed_number` or `validation_failed` (no reason)", body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/v1/admin/certificates/{number}/revoke")]
@@ -149,7 +158,7 @@ pub struct CreatePartnerRequest {
 #[utoipa::path(
     tag = "admin",
     request_body = CreatePartnerRequest,
-    responses((status = 201, body = PartnerView), (status = 400, body = Problem), (status = 403, body = Problem)),
+    responses((status = 201, body = PartnerView), (status = 400, description = "`validation_failed`", body = Problem), (status = 403, body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/v1/admin/partners")]

@@ -5,9 +5,14 @@ pub mod accounts;
 pub mod attempts;
 pub mod catalog;
 pub mod certificates;
+pub mod fallback;
 pub mod health;
+mod problems;
 pub mod proctoring;
 
+use crate::paging::{next_link, Page};
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -50,6 +55,14 @@ pub fn decorate(mut api: OpenApi) -> OpenApi {
     api.info.title = "invigil".into();
     api.info.version = env!("CARGO_PKG_VERSION").into();
     api.info.description = Some("Exam delivery and proctoring: the v1 HTTP API.".into());
+    // Left alone, the generator fills these from its own package: not this project's.
+    api.info.contact = Some(
+        utoipa::openapi::ContactBuilder::new()
+            .name(Some("invigil"))
+            .build(),
+    );
+    api.info.license = Some(utoipa::openapi::License::new(env!("CARGO_PKG_LICENSE")));
+    problems::describe(&mut api);
     let components = api.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
         "bearer",
@@ -67,4 +80,16 @@ pub fn decorate(mut api: OpenApi) -> OpenApi {
         )),
     );
     api
+}
+
+/// A page of a list as its JSON array, with the next page's URL in a `Link` header.
+pub fn paged<T: Serialize>(req: &HttpRequest, page: Page<T>) -> HttpResponse {
+    let mut resp = HttpResponse::Ok();
+    if let Some(next) = &page.next {
+        resp.insert_header((
+            actix_web::http::header::LINK,
+            next_link(req.path(), req.query_string(), next),
+        ));
+    }
+    resp.json(page.items)
 }

@@ -4,12 +4,16 @@
 use crate::auth::extract::{CandidateUser, ClientInfo, ProctorUser};
 use crate::auth::AdminUser;
 use crate::error::{ApiResult, Problem};
-use crate::service::proctoring::{self, NewAccommodation, NewEvent, ProctorAction, ReviewDecision};
+use crate::paging::PageQuery;
+use crate::routes::paged;
+use crate::service::proctoring::{
+    self, AuditQuery, ConsoleFilter, NewAccommodation, NewEvent, ProctorAction, ReviewDecision,
+};
 use crate::state::AppState;
 use crate::views::{
     AccommodationView, AuditView, EventAcceptedView, EventView, ProctorAttemptView, ResultView,
 };
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -22,7 +26,7 @@ use utoipa::IntoParams;
         (status = 202, body = EventAcceptedView),
         (status = 400, description = "`validation_failed`: unknown type, details not an object or over 2 KiB", body = Problem),
         (status = 404, body = Problem),
-        (status = 409, description = "`attempt_closed`", body = Problem),
+        (status = 409, description = "`attempt_closed`: the attempt has ended (events of a paused attempt are still recorded)", body = Problem),
         (status = 429, description = "`rate_limited`: over 120 events a minute", body = Problem),
     ),
     security(("bearer" = []))
@@ -49,22 +53,39 @@ pub async fn post_event(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct StatusFilter {
+pub struct ConsoleQuery {
     /// One status; by default in_progress, paused and pending_review.
     pub status: Option<String>,
+    /// Only attempts at this certification.
+    pub certification: Option<String>,
+    /// Rows per page: 1 to 200, default 50.
+    pub limit: Option<i64>,
+    /// From the previous page's `Link` header.
+    pub cursor: Option<String>,
 }
 
-/// The console: attempts with their flags, last heartbeat and integrity score.
-#[utoipa::path(tag = "proctoring", params(StatusFilter), responses((status = 200, body = Vec<ProctorAttemptView>)), security(("bearer" = [])))]
+/// The console: attempts with their flags, last heartbeat and integrity score, oldest
+/// first, a page at a time (the next page's URL is in the `Link` header).
+#[utoipa::path(tag = "proctoring", params(ConsoleQuery), responses((status = 200, body = Vec<ProctorAttemptView>, headers(("Link" = String, description = "`<…>; rel=\"next\"` when more follow"))), (status = 400, description = "`validation_failed`: unknown status, limit outside 1–200, or a cursor not ours", body = Problem, content_type = "application/problem+json")), security(("bearer" = [])))]
 #[get("/v1/proctor/attempts")]
 pub async fn list_attempts(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _proctor: ProctorUser,
-    query: web::Query<StatusFilter>,
-) -> ApiResult<web::Json<Vec<ProctorAttemptView>>> {
-    Ok(web::Json(
-        proctoring::list(&state, query.into_inner().status).await?,
-    ))
+    query: web::Query<ConsoleQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let paging = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .paging()?;
+    let filter = ConsoleFilter {
+        status: q.status,
+        certification: q.certification,
+    };
+    let page = proctoring::list(&state, filter, paging).await?;
+    Ok(paged(&req, page))
 }
 
 /// An attempt's event timeline, oldest first.
@@ -85,7 +106,7 @@ pub async fn list_events(
     tag = "proctoring",
     params(("id" = String, Path)),
     request_body = ProctorAction,
-    responses((status = 200, body = ProctorAttemptView), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, body = ProctorAttemptView), (status = 400, description = "`validation_failed`: unknown action, or a warning without a note", body = Problem), (status = 404, body = Problem), (status = 409, description = "`attempt_paused` (pause of a paused attempt), `attempt_in_progress` (resume of a running one) or `attempt_closed` (it has ended)", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/v1/proctor/attempts/{id}/actions")]
@@ -105,7 +126,7 @@ pub async fn act(
     tag = "proctoring",
     params(("id" = String, Path)),
     request_body = ReviewDecision,
-    responses((status = 200, body = ResultView), (status = 400, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)),
+    responses((status = 200, body = ResultView), (status = 400, description = "`validation_failed`: unknown decision", body = Problem), (status = 404, body = Problem), (status = 409, description = "`attempt_in_progress` (still open) or `attempt_closed` (not awaiting review: already decided, or never held)", body = Problem)),
     security(("bearer" = []))
 )]
 #[post("/v1/proctor/attempts/{id}/review")]
@@ -139,21 +160,46 @@ pub async fn create_accommodation(
 
 #[derive(Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct AuditQuery {
+pub struct AuditParams {
+    /// One attempt's trail, with its answer saves summarised per minute.
     pub attempt_id: Option<String>,
+    /// One certificate's trail.
     pub certificate_number: Option<String>,
+    /// What one user did, and what happened to their attempts and certificates.
+    pub user_id: Option<String>,
+    /// From this instant (RFC 3339), inclusive.
+    pub from: Option<String>,
+    /// Before this instant (RFC 3339).
+    pub to: Option<String>,
+    /// Rows per page: 1 to 200, default 50.
+    pub limit: Option<i64>,
+    /// From the previous page's `Link` header.
+    pub cursor: Option<String>,
 }
 
-/// The append-only trail of one attempt or one certificate, oldest first.
-#[utoipa::path(tag = "admin", params(AuditQuery), responses((status = 200, body = Vec<AuditView>), (status = 400, body = Problem), (status = 404, body = Problem)), security(("bearer" = [])))]
+/// The append-only trail, oldest first, a page at a time: of one attempt, one certificate,
+/// one user, or everything, within an optional time range.
+#[utoipa::path(tag = "admin", params(AuditParams), responses((status = 200, body = Vec<AuditView>, headers(("Link" = String, description = "`<…>; rel=\"next\"` when more follow"))), (status = 400, description = "`validation_failed` (a malformed instant, limit or cursor), `malformed_number`", body = Problem), (status = 404, description = "`not_found`: the attempt, certificate or user does not exist", body = Problem)), security(("bearer" = [])))]
 #[get("/v1/admin/audit")]
 pub async fn audit(
+    req: HttpRequest,
     state: web::Data<AppState>,
     _admin: AdminUser,
-    query: web::Query<AuditQuery>,
-) -> ApiResult<web::Json<Vec<AuditView>>> {
+    query: web::Query<AuditParams>,
+) -> ApiResult<HttpResponse> {
     let q = query.into_inner();
-    Ok(web::Json(
-        proctoring::audit_trail(&state, q.attempt_id, q.certificate_number).await?,
-    ))
+    let paging = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .paging()?;
+    let filter = AuditQuery {
+        attempt_id: q.attempt_id,
+        certificate_number: q.certificate_number,
+        user_id: q.user_id,
+        from: q.from,
+        to: q.to,
+    };
+    let page = proctoring::audit_trail(&state, filter, paging).await?;
+    Ok(paged(&req, page))
 }

@@ -1,6 +1,7 @@
 //! Attempts and results as the candidate sees them: never a key, an explanation, a
 //! difficulty or an original option index.
 
+use crate::domain::lifecycle::AttemptStatus;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -10,7 +11,7 @@ pub struct AttemptView {
     pub certification_code: String,
     /// `in_progress`, `paused`, `submitted`, `expired`, `terminated`, `passed`, `failed`,
     /// `pending_review` or `invalidated`.
-    pub status: String,
+    pub status: AttemptStatus,
     pub started_at: String,
     pub deadline: String,
     /// The server's clock, the only one that counts.
@@ -34,6 +35,7 @@ pub struct QuestionView {
     pub position: i32,
     pub domain: String,
     /// `single`, `multiple`, `true_false` or `ordering`.
+    #[schema(value_type = crate::domain::kinds::QuestionKind)]
     pub kind: String,
     pub stem: String,
     pub points: i32,
@@ -61,7 +63,7 @@ pub struct AnswerView {
 pub struct ResultView {
     pub attempt_id: String,
     pub certification_code: String,
-    pub status: String,
+    pub status: AttemptStatus,
     /// One decimal, rounded down.
     pub score_percent: f64,
     pub pass_mark_percent: f64,
@@ -86,7 +88,7 @@ pub struct DomainScoreView {
 pub struct AttemptSummaryView {
     pub id: String,
     pub certification_code: String,
-    pub status: String,
+    pub status: AttemptStatus,
     pub started_at: String,
     pub deadline: String,
     pub submitted_at: Option<String>,

@@ -1,5 +1,6 @@
 //! What proctors and auditors see.
 
+use crate::domain::lifecycle::AttemptStatus;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -8,7 +9,7 @@ pub struct ProctorAttemptView {
     pub attempt_id: String,
     pub candidate: CandidateRef,
     pub certification_code: String,
-    pub status: String,
+    pub status: AttemptStatus,
     pub started_at: String,
     pub deadline: String,
     pub last_heartbeat_at: Option<String>,

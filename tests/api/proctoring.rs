@@ -365,7 +365,7 @@ both_backends! {
         assert_eq!(during["time_remaining_seconds"], 55 * 60, "the clock stands still");
         let (qid, key, _) = crate::helpers::answer_key(&app, &aid).await.remove(0);
         let refused = app.put(&format!("/v1/attempts/{aid}/answers/{qid}"), Some(&t.access), &json!({"selected": key})).await;
-        assert_problem(refused, StatusCode::CONFLICT, "attempt_closed").await;
+        assert_problem(refused, StatusCode::CONFLICT, "attempt_paused").await;
         let resumed = act(&app, &proctor, &aid, "resume", None).await;
         assert_eq!(resumed.status(), StatusCode::OK);
         let t = app.tokens("ada@example.com").await;
@@ -376,7 +376,7 @@ both_backends! {
         let accepted = app.put(&format!("/v1/attempts/{aid}/answers/{qid}"), Some(&t.access), &json!({"selected": key})).await;
         assert_eq!(accepted.status(), StatusCode::OK);
         // Resuming what is not paused is refused.
-        assert_problem(act(&app, &proctor, &aid, "resume", None).await, StatusCode::CONFLICT, "attempt_closed").await;
+        assert_problem(act(&app, &proctor, &aid, "resume", None).await, StatusCode::CONFLICT, "attempt_in_progress").await;
     }
 
     async fn a_warning_reaches_the_candidate(app: TestApp) {

@@ -27,9 +27,27 @@ fn flags_of(events: &[EventFact], clients: &[ClientFact], now_secs: i64) -> Vec<
 
 /// The flags these events, exactly, raise by `now_secs`.
 fn raised(events: &[EventFact], clients: &[ClientFact], now_secs: i64, running: bool) -> Vec<Flag> {
+    raised_with_pauses(events, clients, &[], now_secs, running)
+}
+
+fn pause(from_secs: i64, until_secs: Option<i64>) -> Pause {
+    Pause {
+        from: t0() + Duration::seconds(from_secs),
+        until: until_secs.map(|s| t0() + Duration::seconds(s)),
+    }
+}
+
+fn raised_with_pauses(
+    events: &[EventFact],
+    clients: &[ClientFact],
+    pauses: &[Pause],
+    now_secs: i64,
+    running: bool,
+) -> Vec<Flag> {
     let obs = Observation {
         events,
         clients,
+        pauses,
         started_at: t0(),
         now: t0() + Duration::seconds(now_secs),
         running,
@@ -230,4 +248,44 @@ fn the_integrity_score_subtracts_weights_down_to_zero() {
     assert_eq!(rules.integrity_score(&Flag::ALL), 0);
     assert!(!rules.needs_review(&[]));
     assert!(rules.needs_review(&[Flag::FullscreenExit]));
+}
+
+#[test]
+fn time_paused_by_a_proctor_is_not_a_heartbeat_gap() {
+    // 30 s running + a 140 s pause + 30 s running between two heartbeats: 60 s unpaused.
+    let beats = [ev("heartbeat", 0), ev("heartbeat", 200)];
+    let pauses = [pause(30, Some(170))];
+    assert!(raised_with_pauses(&beats, &[], &pauses, 200, true).is_empty());
+    // The same gap with a shorter pause is 140 s of silence.
+    let short = [pause(50, Some(110))];
+    assert_eq!(
+        raised_with_pauses(&beats, &[], &short, 200, true),
+        vec![Flag::HeartbeatGap]
+    );
+}
+
+#[test]
+fn a_pause_that_lasts_is_not_silence_either() {
+    // Paused at 30 s and still paused at 300 s: 30 s of running silence.
+    let beats = [ev("heartbeat", 0)];
+    assert!(raised_with_pauses(&beats, &[], &[pause(30, None)], 300, true).is_empty());
+    // Resumed at 100 s: silence since is counted again.
+    assert_eq!(
+        raised_with_pauses(&beats, &[], &[pause(30, Some(100))], 300, true),
+        vec![Flag::HeartbeatGap]
+    );
+}
+
+#[test]
+fn focus_lost_during_a_pause_does_not_count_the_pause() {
+    let beats: Vec<EventFact> = (0..=20).map(|i| ev("heartbeat", i * 15)).collect();
+    let mut events = beats.clone();
+    events.extend([ev("focus_lost", 10), ev("focus_regained", 200)]);
+    events.sort_by_key(|e| e.at);
+    // 190 s away, of which 150 s paused: 40 s lost.
+    assert!(raised_with_pauses(&events, &[], &[pause(20, Some(170))], 300, true).is_empty());
+    assert_eq!(
+        raised_with_pauses(&events, &[], &[pause(20, Some(60))], 300, true),
+        vec![Flag::FocusLost]
+    );
 }

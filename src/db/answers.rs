@@ -1,0 +1,147 @@
+//! An attempt's served form and its answers: the question versions it drew, and the
+//! candidate's selections, one row per question.
+
+use super::schema::{
+    answers as an, attempt_questions as aq, question_versions as qv, questions as q,
+};
+use super::DbConn;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = aq)]
+pub struct AttemptQuestionRow {
+    pub attempt_id: String,
+    pub position: i32,
+    pub public_id: String,
+    pub question_id: String,
+    pub version: i32,
+    pub domain: String,
+    pub option_order: String,
+    pub option_ids: String,
+}
+
+/// The content of a question version, as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = qv)]
+pub struct VersionRow {
+    pub question_id: String,
+    pub version: i32,
+    pub kind: String,
+    pub stem: String,
+    pub options: String,
+    pub correct: String,
+    pub points: i32,
+    pub difficulty: Option<f64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = an)]
+pub struct AnswerRow {
+    pub attempt_id: String,
+    pub position: i32,
+    pub selected: String,
+    pub revision: i32,
+    pub saved_at: NaiveDateTime,
+}
+
+/// The current version of every active question of a certification.
+pub fn pool(conn: &mut DbConn, code: &str) -> QueryResult<Vec<(String, VersionRow)>> {
+    q::table
+        .inner_join(
+            qv::table.on(qv::question_id
+                .eq(q::id)
+                .and(qv::version.eq(q::current_version))),
+        )
+        .filter(q::certification_code.eq(code))
+        .filter(q::active.eq(true))
+        .select((qv::domain, VersionRow::as_select()))
+        .load(conn)
+}
+
+/// The served form with each question's stored content, in form order.
+pub fn form(
+    conn: &mut DbConn,
+    attempt_id: &str,
+) -> QueryResult<Vec<(AttemptQuestionRow, VersionRow)>> {
+    aq::table
+        .inner_join(
+            qv::table.on(qv::question_id
+                .eq(aq::question_id)
+                .and(qv::version.eq(aq::version))),
+        )
+        .filter(aq::attempt_id.eq(attempt_id))
+        .order(aq::position.asc())
+        .select((AttemptQuestionRow::as_select(), VersionRow::as_select()))
+        .load(conn)
+}
+
+/// One question of an attempt's form by its public id, with its kind: what checking a
+/// selection needs, and no more (a save must not load the question's text).
+pub fn form_question(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    public_id: &str,
+) -> QueryResult<Option<(AttemptQuestionRow, String)>> {
+    aq::table
+        .inner_join(
+            qv::table.on(qv::question_id
+                .eq(aq::question_id)
+                .and(qv::version.eq(aq::version))),
+        )
+        .filter(aq::attempt_id.eq(attempt_id))
+        .filter(aq::public_id.eq(public_id))
+        .select((AttemptQuestionRow::as_select(), qv::kind))
+        .get_result(conn)
+        .optional()
+}
+
+pub fn answers(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<AnswerRow>> {
+    an::table
+        .filter(an::attempt_id.eq(attempt_id))
+        .order(an::position.asc())
+        .select(AnswerRow::as_select())
+        .load(conn)
+}
+
+pub fn answer(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    position: i32,
+) -> QueryResult<Option<AnswerRow>> {
+    an::table
+        .find((attempt_id, position))
+        .select(AnswerRow::as_select())
+        .get_result(conn)
+        .optional()
+}
+
+/// Stores the selection as the question's answer in one statement: a first answer is
+/// revision 1, a different selection the next revision. Returns the new revision, or None
+/// when the stored selection is already this one (nothing changes then).
+pub fn upsert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<Option<i32>> {
+    use diesel::query_dsl::methods::FilterDsl;
+    use diesel::upsert::excluded;
+    // ON CONFLICT is written per backend: diesel's multi-backend connection has no upsert.
+    macro_rules! upsert {
+        ($conn:expr) => {
+            diesel::insert_into(an::table)
+                .values(row)
+                .on_conflict((an::attempt_id, an::position))
+                .do_update()
+                .set((
+                    an::selected.eq(excluded(an::selected)),
+                    an::revision.eq(an::revision + 1),
+                    an::saved_at.eq(excluded(an::saved_at)),
+                ))
+                .filter(an::selected.ne(&row.selected))
+                .returning(an::revision)
+                .get_result($conn)
+                .optional()
+        };
+    }
+    match conn {
+        DbConn::Sqlite(c) => upsert!(c),
+        DbConn::Pg(c) => upsert!(c),
+    }
+}

@@ -1,0 +1,216 @@
+//! Closing an attempt and scoring it, exactly once, whoever gets there first: the
+//! candidate's submit, a request that finds it overdue, a proctor's terminate, or a
+//! sweeper in any instance.
+
+use super::stored::{decode, encode, kind_of};
+use crate::db::attempts::{self as rows, AttemptRow, ResultRow};
+use crate::db::{audit, catalog, from_db_time, to_db_time, DbConn};
+use crate::domain::catalog::Percent;
+use crate::domain::lifecycle::{transition, AttemptEvent, AttemptStatus, ProctorAction, Verdict};
+use crate::domain::scoring::{self, ScoredItem};
+use crate::error::{ApiError, ApiResult};
+use crate::service::timing::Timing;
+use crate::service::{flags, issuing, SYSTEM};
+use crate::state::AppState;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Why an attempt closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CloseReason {
+    Submitted,
+    Expired,
+    Terminated,
+}
+
+impl CloseReason {
+    fn event(self) -> AttemptEvent {
+        match self {
+            CloseReason::Submitted => AttemptEvent::Submit,
+            CloseReason::Expired => AttemptEvent::Expire,
+            CloseReason::Terminated => AttemptEvent::Proctor(ProctorAction::Terminate),
+        }
+    }
+}
+
+/// Finalises `attempt` (read, and on PostgreSQL locked, in this transaction) if its time
+/// is up; true when it did. The one place the "overdue? then close it first" rule lives.
+pub fn expire_if_overdue(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    timing: &Timing,
+) -> ApiResult<bool> {
+    if !timing.overdue(attempt) {
+        return Ok(false);
+    }
+    finalize(conn, attempt, CloseReason::Expired, timing, SYSTEM)?;
+    Ok(true)
+}
+
+/// Closes `attempt` and scores it, in the caller's transaction. `attempt` must be the row
+/// read (and on PostgreSQL locked) in this transaction: the lifecycle decides on it, and
+/// the conditional update from its status makes the close happen once. A refused
+/// transition (a paused attempt submitted, a closed one terminated) is the caller's 409.
+pub fn finalize(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    reason: CloseReason,
+    timing: &Timing,
+    actor: &str,
+) -> ApiResult<ResultRow> {
+    let now = timing.now;
+    let from = attempt.status()?;
+    let closing = transition(from, reason.event())?;
+    // An expired attempt ended at its deadline, whenever that was noticed.
+    let ended_at = match reason {
+        CloseReason::Expired => attempt.deadline.min(to_db_time(now)),
+        _ => to_db_time(now),
+    };
+    if !rows::transition(conn, &attempt.id, from, closing, Some(ended_at))? {
+        return Err(ApiError::internal(format!(
+            "attempt {} left {from} while its transaction held it",
+            attempt.id
+        )));
+    }
+    let at = to_db_time(now);
+    let entry = |action, from: AttemptStatus, to: AttemptStatus, detail| audit::Entry {
+        actor,
+        action,
+        attempt_id: Some(&attempt.id),
+        from: Some(from.as_str()),
+        to: Some(to.as_str()),
+        detail,
+        ..Default::default()
+    };
+    audit::append(conn, at, entry(closing.as_str(), from, closing, None))?;
+    // The last look at the evidence before the outcome is decided.
+    let flags = flags::refresh(conn, attempt, timing, Some(from_db_time(ended_at)))?;
+    let mut result = score(conn, attempt, closing, ended_at, now)?;
+    let verdict = if !result.passed {
+        Verdict::Fail
+    } else if timing.rules.needs_review(&flags) {
+        Verdict::Hold
+    } else {
+        Verdict::Pass
+    };
+    let outcome = transition(closing, AttemptEvent::Score(verdict))?;
+    if outcome == AttemptStatus::Passed {
+        // Issued in the transaction that records the result: both or neither.
+        let earned_at = from_db_time(ended_at);
+        result.certificate_number = Some(issuing::award(conn, attempt, earned_at, now)?);
+    }
+    rows::insert_result(conn, &result)?;
+    rows::transition(conn, &attempt.id, closing, outcome, None)?;
+    let detail = format!(
+        "{}/{} points, {}% against {}%; integrity {}",
+        result.points_awarded,
+        result.points_possible,
+        Percent::from_tenths(result.score_tenths.into()),
+        Percent::from_tenths(result.pass_mark_tenths.into()),
+        timing.rules.integrity_score(&flags)
+    );
+    audit::append(conn, at, entry("score", closing, outcome, Some(detail)))?;
+    Ok(result)
+}
+
+/// Finalises every attempt whose time is up; returns how many this call finalised. Safe
+/// to run in every instance at once: each attempt is closed by whoever locks it first and
+/// still finds it overdue. An attempt that cannot be finalised is logged and left for the
+/// next sweep; it never stops the sweep for the others.
+pub async fn sweep(state: &AppState) -> ApiResult<usize> {
+    let timing = Timing::of(state);
+    let cutoff = to_db_time(timing.now - timing.grace);
+    let ids = state
+        .db
+        .read(move |conn| Ok(rows::overdue(conn, cutoff, 200)?))
+        .await?;
+    let mut finalised = 0;
+    for id in ids {
+        let closed = state
+            .db
+            .write({
+                let id = id.clone();
+                move |conn| match rows::find_for_update(conn, &id)? {
+                    Some(attempt) => expire_if_overdue(conn, &attempt, &timing),
+                    None => Ok(false),
+                }
+            })
+            .await;
+        match closed {
+            Ok(closed) => finalised += usize::from(closed),
+            // The database itself is gone: the rest would fail the same way.
+            Err(e @ ApiError::Unavailable(_)) => return Err(e),
+            Err(e) => {
+                tracing::error!(attempt_id = %id, error = %e, "could not finalise an overdue attempt")
+            }
+        }
+    }
+    Ok(finalised)
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct DomainScore {
+    pub name: String,
+    pub score_tenths: i64,
+}
+
+fn score(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    closing: AttemptStatus,
+    ended_at: NaiveDateTime,
+    now: DateTime<Utc>,
+) -> ApiResult<ResultRow> {
+    let form = rows::form(conn, &attempt.id)?;
+    let answers = rows::answers(conn, &attempt.id)?;
+    let mut items = Vec::with_capacity(form.len());
+    for (question, version) in &form {
+        let correct: Vec<usize> = decode(&version.correct)?;
+        let right = match answers.iter().find(|a| a.position == question.position) {
+            Some(answer) => {
+                let ids: Vec<String> = decode(&question.option_ids)?;
+                let order: Vec<usize> = decode(&question.option_order)?;
+                let selected: Vec<String> = decode(&answer.selected)?;
+                let original: Vec<usize> = selected
+                    .iter()
+                    .filter_map(|id| ids.iter().position(|o| o == id))
+                    .map(|shown| order[shown])
+                    .collect();
+                kind_of(version)?.rules().is_right(&correct, &original)
+            }
+            None => false,
+        };
+        items.push(ScoredItem {
+            domain: question.domain.clone(),
+            points: version.points.into(),
+            right,
+        });
+    }
+    // As stored: a certification retired since the attempt began still orders its domains.
+    let domain_order: Vec<String> = catalog::stored(conn, &attempt.certification_code)?
+        .map(|c| c.domains.into_iter().map(|d| d.name).collect())
+        .unwrap_or_default();
+    let pass_mark = Percent::from_tenths(attempt.pass_mark_tenths.into());
+    let s = scoring::score(&items, pass_mark, &domain_order);
+    let domains: Vec<DomainScore> = s
+        .domains
+        .iter()
+        .map(|(name, p)| DomainScore {
+            name: name.clone(),
+            score_tenths: p.tenths(),
+        })
+        .collect();
+    Ok(ResultRow {
+        attempt_id: attempt.id.clone(),
+        points_awarded: s.points_awarded as i32,
+        points_possible: s.points_possible as i32,
+        score_tenths: s.score.tenths() as i32,
+        pass_mark_tenths: attempt.pass_mark_tenths,
+        passed: s.passed,
+        domains: encode(&domains),
+        closed_reason: closing.as_str().into(),
+        submitted_at: ended_at,
+        scored_at: to_db_time(now),
+        certificate_number: None,
+    })
+}

@@ -1,0 +1,15 @@
+//! Taking an exam: starting it, answering, submitting, reading it back, and finalising
+//! it exactly once, whoever gets there first.
+
+mod answering;
+pub mod finalise;
+mod open;
+mod start;
+mod stored;
+mod views;
+
+pub use answering::{save_answer, submit, SaveAnswer};
+pub use finalise::{finalize, sweep, CloseReason};
+pub use open::{settle, touch, Reach};
+pub use start::{redraw, start};
+pub use views::{get, list_mine, result, result_view};

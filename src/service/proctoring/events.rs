@@ -1,0 +1,150 @@
+//! What the candidate's client reports (heartbeats, focus, camera …), the silence the
+//! sweeper notices, and the timeline a proctor reads.
+
+use crate::auth::extract::ClientInfo;
+use crate::db::attempts as attempt_rows;
+use crate::db::proctoring::{self as rows, EventRow};
+use crate::db::{self, from_db_time, to_db_time};
+use crate::domain::lifecycle::AttemptEvent;
+use crate::domain::proctoring::EVENT_TYPES;
+use crate::error::{ApiError, ApiResult};
+use crate::service::attempts::{touch, Reach};
+use crate::service::flags;
+use crate::service::timing::Timing;
+use crate::state::AppState;
+use crate::views::{instant, EventAcceptedView, EventView};
+use chrono::{DateTime, Duration, Utc};
+use serde::Deserialize;
+
+/// At most this many events per attempt and minute.
+const EVENTS_PER_MINUTE: i64 = 120;
+/// The largest `details` object, serialised.
+const MAX_DETAILS_BYTES: usize = 2048;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEvent {
+    /// One of `heartbeat`, `focus_lost`, `focus_regained`, `fullscreen_exit`, `copy`,
+    /// `paste`, `face_not_detected`, `multiple_faces`, `voice_detected`,
+    /// `network_offline`, `network_online`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    /// A JSON object of at most 2 KiB.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub details: Option<serde_json::Value>,
+}
+
+/// Records an event from the attempt's own candidate while the attempt is open.
+pub async fn post_event(
+    state: &AppState,
+    user_id: String,
+    attempt_id: String,
+    event: NewEvent,
+    client: ClientInfo,
+) -> ApiResult<EventAcceptedView> {
+    if !EVENT_TYPES.contains(&event.kind.as_str()) {
+        return Err(ApiError::Validation(format!(
+            "type {:?} is not one of {}",
+            event.kind,
+            EVENT_TYPES.join(", ")
+        )));
+    }
+    let details = event.details.unwrap_or_else(|| serde_json::json!({}));
+    if !details.is_object() {
+        return Err(ApiError::Validation("details must be a JSON object".into()));
+    }
+    let details = details.to_string();
+    if details.len() > MAX_DETAILS_BYTES {
+        return Err(ApiError::Validation(format!(
+            "details is larger than {MAX_DETAILS_BYTES} bytes"
+        )));
+    }
+    let timing = Timing::of(state);
+    // Recorded on a paused attempt too: the timeline must show what happened meanwhile.
+    touch(
+        &state.db,
+        timing,
+        Reach::Owner(user_id),
+        attempt_id,
+        AttemptEvent::ClientEvent,
+        move |conn, attempt, _| {
+            let minute_ago = to_db_time(timing.now - Duration::minutes(1));
+            if rows::events_since(conn, &attempt.id, minute_ago)? >= EVENTS_PER_MINUTE {
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: 60,
+                });
+            }
+            let row = EventRow {
+                id: db::new_id(),
+                attempt_id: attempt.id.clone(),
+                kind: event.kind,
+                occurred_at: to_db_time(event.occurred_at),
+                received_at: to_db_time(timing.now),
+                details,
+                client_addr: client.addr,
+                user_agent: client.user_agent,
+            };
+            rows::insert_event(conn, &row)?;
+            flags::refresh(conn, attempt, &timing, None)?;
+            Ok(EventAcceptedView {
+                id: row.id,
+                received_at: instant(&timing.now),
+            })
+        },
+    )
+    .await
+}
+
+/// Raises heartbeat and focus flags on running attempts that have gone quiet; the
+/// sweeper calls this, since silence sends no request.
+pub async fn sweep_silence(state: &AppState) -> ApiResult<usize> {
+    let timing = Timing::of(state);
+    let quiet_since = to_db_time(
+        timing.now
+            - timing
+                .rules
+                .heartbeat_gap
+                .min(timing.rules.focus_lost_longest),
+    );
+    let ids = state
+        .db
+        .read(move |conn| Ok(attempt_rows::quiet(conn, quiet_since)?))
+        .await?;
+    let mut raised = 0;
+    for id in ids {
+        raised += state
+            .db
+            .write(move |conn| {
+                let Some(attempt) = attempt_rows::find_for_update(conn, &id)? else {
+                    return Ok(0);
+                };
+                let before = rows::flags(conn, &id)?.len();
+                Ok(flags::refresh(conn, &attempt, &timing, None)?.len() - before)
+            })
+            .await?;
+    }
+    Ok(raised)
+}
+
+pub async fn timeline(state: &AppState, attempt_id: String) -> ApiResult<Vec<EventView>> {
+    state
+        .db
+        .read(move |conn| {
+            attempt_rows::find(conn, &attempt_id)?.ok_or(ApiError::NotFound)?;
+            Ok(rows::events(conn, &attempt_id)?
+                .into_iter()
+                .map(|e| EventView {
+                    id: e.id,
+                    kind: e.kind,
+                    occurred_at: instant(&from_db_time(e.occurred_at)),
+                    received_at: instant(&from_db_time(e.received_at)),
+                    details: serde_json::from_str(&e.details).unwrap_or_default(),
+                    client_addr: e.client_addr,
+                    user_agent: e.user_agent,
+                })
+                .collect())
+        })
+        .await
+}
