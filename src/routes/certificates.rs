@@ -3,13 +3,11 @@
 
 use crate::auth::extract::{CandidateUser, Partner};
 use crate::auth::{AdminUser, ClientAddr};
-use crate::db::certificates::{self as rows, PartnerRow};
-use crate::db::{self, to_db_time};
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::service::{certificates, credentials};
+use crate::service::{certificates, credentials, partners};
 use crate::state::AppState;
 use crate::views::{
-    instant, CertificateView, CredentialView, JwksView, PartnerVerificationsView, PartnerView,
+    CertificateView, CredentialView, JwksView, PartnerVerificationsView, PartnerView,
     VerificationView,
 };
 use actix_web::{get, post, web, HttpResponse};
@@ -167,33 +165,7 @@ pub async fn create_partner(
     _admin: AdminUser,
     body: web::Json<CreatePartnerRequest>,
 ) -> ApiResult<HttpResponse> {
-    let name = body.into_inner().name.trim().to_string();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(ApiError::Validation(
-            "name must be 1 to 200 characters".into(),
-        ));
-    }
-    let (token, _) = crate::auth::refresh::generate();
-    let api_key = format!("ivk_{token}");
-    let hash = crate::auth::refresh::hash(&api_key);
-    let now = to_db_time(state.clock.now());
-    let row = PartnerRow {
-        id: db::new_id(),
-        name,
-        api_key_hash: hash,
-        created_at: now,
-        revoked_at: None,
-    };
-    let view = PartnerView {
-        id: row.id.clone(),
-        name: row.name.clone(),
-        api_key: Some(api_key),
-        revoked_at: None,
-    };
-    state
-        .db
-        .write(move |conn| Ok(rows::insert_partner(conn, &row)?))
-        .await?;
+    let view = partners::create(&state, &body.name).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -210,17 +182,5 @@ pub async fn revoke_partner(
     _admin: AdminUser,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<PartnerView>> {
-    let now = state.clock.now();
-    let id = id.into_inner();
-    let row = state
-        .db
-        .write(move |conn| Ok(rows::revoke_partner(conn, &id, to_db_time(now))?))
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    Ok(web::Json(PartnerView {
-        id: row.id,
-        name: row.name,
-        api_key: None,
-        revoked_at: row.revoked_at.map(|t| instant(&db::from_db_time(t))),
-    }))
+    Ok(web::Json(partners::revoke(&state, id.into_inner()).await?))
 }

@@ -99,6 +99,49 @@ both_backends! {
         }
     }
 
+    async fn the_audit_pages_and_filters_by_user_and_time(app: TestApp) {
+        let admin = app.user_with_role("root@example.com", invigil::domain::account::Role::Admin).await;
+        let ada = app.candidate("ada@example.com").await;
+        let ada_attempt = app.start_attempt(&ada.access, "MLOA-F").await["id"].as_str().unwrap().to_string();
+        app.answer(&ada.access, &ada_attempt, 30).await;
+        app.clock.advance(chrono::Duration::minutes(2));
+        app.answer(&ada.access, &ada_attempt, 29).await;
+        let resp = app.post(&format!("/v1/attempts/{ada_attempt}/submit"), Some(&ada.access), &json!({})).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        app.clock.advance(chrono::Duration::minutes(5));
+        let later = invigil::views::instant(&crate::helpers::NowUtc::now_utc(&app.clock));
+        let grace = app.candidate("grace@example.com").await;
+        let grace_attempt = app.start_attempt(&grace.access, "MLOA-F").await["id"].as_str().unwrap().to_string();
+
+        // One attempt's trail, whole and a row at a time, is the same story.
+        let whole: Vec<Value> = app.get(&format!("/v1/admin/audit?attempt_id={ada_attempt}&limit=200"), Some(&admin.access)).await.json().await.unwrap();
+        let (paged, pages) = all_pages(&app, &format!("/v1/admin/audit?attempt_id={ada_attempt}&limit=1"), &admin.access).await;
+        assert_eq!(paged, whole);
+        assert!(pages >= 4, "{pages}");
+        assert_eq!(whole.iter().filter(|e| e["action"] == "saves").count(), 2, "{whole:?}");
+
+        // By user: Ada's story, none of Grace's.
+        let ada_id = app.get("/v1/me", Some(&ada.access)).await.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string();
+        let (hers, _) = all_pages(&app, &format!("/v1/admin/audit?user_id={ada_id}"), &admin.access).await;
+        assert!(hers.iter().any(|e| e["action"] == "start"));
+        assert!(hers.iter().any(|e| e["action"] == "score"));
+        let grace_subject = format!("attempt:{grace_attempt}");
+        assert!(hers.iter().all(|e| e["subject"] != grace_subject.as_str()));
+
+        // By time: from the moment Grace started, only her start.
+        let since: Vec<Value> = app.get(&format!("/v1/admin/audit?from={later}"), Some(&admin.access)).await.json().await.unwrap();
+        let actions: Vec<&str> = since.iter().map(|e| e["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["start"]);
+        let before: Vec<Value> = app.get(&format!("/v1/admin/audit?to={later}&limit=200"), Some(&admin.access)).await.json().await.unwrap();
+        assert!(before.iter().all(|e| e["subject"] != grace_subject.as_str()));
+        for bad in ["from=yesterday", "to=2026-13-01T00:00:00Z", "certificate_number=NOPE"] {
+            let resp = app.get(&format!("/v1/admin/audit?{bad}"), Some(&admin.access)).await;
+            assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{bad}");
+        }
+        let unknown = app.get("/v1/admin/audit?user_id=nobody", Some(&admin.access)).await;
+        assert_problem(unknown, StatusCode::NOT_FOUND, "not_found").await;
+    }
+
     async fn a_candidates_attempts_come_a_page_at_a_time_newest_first(app: TestApp) {
         app.candidate("ada@example.com").await;
         let mut started = Vec::new();
