@@ -282,3 +282,12 @@ async fn the_openapi_document_states_every_problem_and_names_this_project() {
         "{submit}"
     );
 }
+
+#[actix_web::test]
+async fn health_reports_the_writers_queue_on_sqlite() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let health: Value = app.get("/health", None).await.json().await.unwrap();
+    assert_eq!(health["status"], "ok");
+    assert_eq!(health["writer"]["queued"], 0);
+    assert!(health["writer"]["capacity"].as_u64().unwrap() > 0);
+}
