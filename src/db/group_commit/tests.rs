@@ -20,11 +20,7 @@ struct Writer {
 /// A writer over a fresh SQLite file holding one table, `marks (n)`.
 async fn writer() -> Writer {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = dir.path().join("w.db").to_string_lossy().into_owned();
-    let pool = r2d2::Pool::builder()
-        .max_size(1)
-        .build(super::super::Manager::new(&url))
-        .expect("the pool opens");
+    let pool = pool_in(&dir);
     let group = GroupCommit::start(pool.clone(), LIMITS).expect("the writer starts");
     group
         .write(|c| Ok(execute(c, "CREATE TABLE marks (n INTEGER NOT NULL)")?))
@@ -39,6 +35,39 @@ async fn writer() -> Writer {
 
 fn execute(conn: &mut DbConn, sql: &str) -> diesel::QueryResult<usize> {
     diesel::sql_query(sql).execute(conn)
+}
+
+/// A pool of one connection to `w.db` in `dir`.
+fn pool_in(dir: &tempfile::TempDir) -> Pool {
+    let url = dir.path().join("w.db").to_string_lossy().into_owned();
+    r2d2::Pool::builder()
+        .max_size(1)
+        .build(super::super::Manager::new(&url))
+        .expect("the pool opens")
+}
+
+/// Holds the writer in a write of its own until `go` is sent: what is written meanwhile
+/// queues behind it.
+fn hold(
+    group: &GroupCommit,
+) -> (
+    tokio::task::JoinHandle<ApiResult<()>>,
+    std::sync::mpsc::Sender<()>,
+) {
+    let (running, is_running) = channel();
+    let (go, wait_for_go) = channel::<()>();
+    let group = group.clone();
+    let holder = tokio::spawn(async move {
+        group
+            .write(move |_| {
+                let _ = running.send(());
+                let _ = wait_for_go.recv();
+                Ok(())
+            })
+            .await
+    });
+    is_running.recv().expect("the holding write runs");
+    (holder, go)
 }
 
 /// Marks `n`, then fails as SQLite does on a full disk or an I/O error: the whole
@@ -79,19 +108,7 @@ impl Writer {
     /// Runs `writes` as one batch: the writer is held in a batch of its own until all
     /// of them are queued behind it.
     async fn in_one_batch(&self, writes: Vec<TestWrite>) -> Vec<ApiResult<()>> {
-        let (running, is_running) = channel();
-        let (go, wait_for_go) = channel::<()>();
-        let group = self.group.clone();
-        let holder = tokio::spawn(async move {
-            group
-                .write(move |_| {
-                    let _ = running.send(());
-                    let _ = wait_for_go.recv();
-                    Ok(())
-                })
-                .await
-        });
-        is_running.recv().expect("the holding write runs");
+        let (holder, go) = hold(&self.group);
         // join_all polls each write once, queueing it, before the last one lets go.
         let queued = writes.into_iter().map(|w| {
             let group = self.group.clone();
@@ -250,32 +267,14 @@ async fn a_constraint_failure_fails_only_its_own_write() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_queue_is_refused_at_once_with_a_retry_after() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = dir.path().join("w.db").to_string_lossy().into_owned();
-    let pool = r2d2::Pool::builder()
-        .max_size(1)
-        .build(super::super::Manager::new(&url))
-        .expect("the pool opens");
+    let pool = pool_in(&dir);
     let limits = Limits {
         queue: 2,
         deadline: Duration::from_secs(30),
     };
     let group = GroupCommit::start(pool, limits).expect("the writer starts");
     // Hold the writer in a write of its own, then fill the queue behind it.
-    let (running, is_running) = channel();
-    let (go, wait_for_go) = channel::<()>();
-    let holder = tokio::spawn({
-        let group = group.clone();
-        async move {
-            group
-                .write(move |_| {
-                    let _ = running.send(());
-                    let _ = wait_for_go.recv();
-                    Ok(())
-                })
-                .await
-        }
-    });
-    is_running.recv().expect("the holding write runs");
+    let (holder, go) = hold(&group);
     let queued: Vec<_> = (0..2)
         .map(|_| {
             let group = group.clone();
@@ -305,11 +304,7 @@ async fn a_full_queue_is_refused_at_once_with_a_retry_after() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_write_that_waited_past_its_deadline_is_answered_and_never_run() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let url = dir.path().join("w.db").to_string_lossy().into_owned();
-    let pool = r2d2::Pool::builder()
-        .max_size(1)
-        .build(super::super::Manager::new(&url))
-        .expect("the pool opens");
+    let pool = pool_in(&dir);
     let limits = Limits {
         queue: 16,
         deadline: Duration::from_millis(50),
@@ -319,21 +314,7 @@ async fn a_write_that_waited_past_its_deadline_is_answered_and_never_run() {
         .write(|c| Ok(execute(c, "CREATE TABLE marks (n INTEGER NOT NULL)")?))
         .await
         .expect("the table is made");
-    let (running, is_running) = channel();
-    let (go, wait_for_go) = channel::<()>();
-    let holder = tokio::spawn({
-        let group = group.clone();
-        async move {
-            group
-                .write(move |_| {
-                    let _ = running.send(());
-                    let _ = wait_for_go.recv();
-                    Ok(())
-                })
-                .await
-        }
-    });
-    is_running.recv().expect("the holding write runs");
+    let (holder, go) = hold(&group);
     let late = tokio::spawn({
         let group = group.clone();
         async move { group.write(mark(9, Ok(()))).await }
