@@ -129,7 +129,8 @@ mod tests {
 
     fn cursor() -> Cursor {
         Cursor {
-            at: NaiveDateTime::parse_from_str("2026-12-02T10:00:00.123456", TIME_FORMAT).unwrap(),
+            at: NaiveDateTime::parse_from_str("2026-12-02T10:00:00.123456", TIME_FORMAT)
+                .expect("an instant"),
             id: "0193-abc".into(),
         }
     }
@@ -152,8 +153,11 @@ mod tests {
         };
         assert!(q(0).paging().is_err());
         assert!(q(201).paging().is_err());
-        assert_eq!(q(200).paging().unwrap().limit, 200);
-        assert_eq!(PageQuery::default().paging().unwrap().limit, DEFAULT_LIMIT);
+        assert_eq!(q(200).paging().expect("in range").limit, 200);
+        assert_eq!(
+            PageQuery::default().paging().expect("the default").limit,
+            DEFAULT_LIMIT
+        );
     }
 
     #[test]
@@ -168,7 +172,7 @@ mod tests {
         };
         let page = Page::from_rows(vec![1, 2, 3], &paging, key);
         assert_eq!(page.items, vec![1, 2]);
-        assert_eq!(page.next.unwrap().id, "2");
+        assert_eq!(page.next.expect("more follow").id, "2");
         let last = Page::from_rows(vec![1, 2], &paging, key);
         assert!(last.next.is_none());
     }
