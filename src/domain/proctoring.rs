@@ -4,20 +4,60 @@
 use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeSet;
 
-/// Event types a client may report.
-pub const EVENT_TYPES: [&str; 11] = [
-    "heartbeat",
-    "focus_lost",
-    "focus_regained",
-    "fullscreen_exit",
-    "copy",
-    "paste",
-    "face_not_detected",
-    "multiple_faces",
-    "voice_detected",
-    "network_offline",
-    "network_online",
-];
+/// What a client may report, as `type` of an event.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    Heartbeat,
+    FocusLost,
+    FocusRegained,
+    FullscreenExit,
+    Copy,
+    Paste,
+    FaceNotDetected,
+    MultipleFaces,
+    VoiceDetected,
+    NetworkOffline,
+    NetworkOnline,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 11] = [
+        EventType::Heartbeat,
+        EventType::FocusLost,
+        EventType::FocusRegained,
+        EventType::FullscreenExit,
+        EventType::Copy,
+        EventType::Paste,
+        EventType::FaceNotDetected,
+        EventType::MultipleFaces,
+        EventType::VoiceDetected,
+        EventType::NetworkOffline,
+        EventType::NetworkOnline,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Heartbeat => "heartbeat",
+            EventType::FocusLost => "focus_lost",
+            EventType::FocusRegained => "focus_regained",
+            EventType::FullscreenExit => "fullscreen_exit",
+            EventType::Copy => "copy",
+            EventType::Paste => "paste",
+            EventType::FaceNotDetected => "face_not_detected",
+            EventType::MultipleFaces => "multiple_faces",
+            EventType::VoiceDetected => "voice_detected",
+            EventType::NetworkOffline => "network_offline",
+            EventType::NetworkOnline => "network_online",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<EventType> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Flag {

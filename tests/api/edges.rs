@@ -275,6 +275,11 @@ async fn the_openapi_document_states_every_problem_and_names_this_project() {
         .as_array()
         .unwrap()
         .contains(&json!("proctor")));
+    assert!(schemas["EventType"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("focus_lost")));
+    assert!(schemas["QuestionKind"]["enum"].is_array());
     let submit =
         &doc["paths"]["/v1/attempts/{id}/submit"]["post"]["responses"]["409"]["description"];
     assert!(

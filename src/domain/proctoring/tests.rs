@@ -289,3 +289,11 @@ fn focus_lost_during_a_pause_does_not_count_the_pause() {
         vec![Flag::FocusLost]
     );
 }
+
+#[test]
+fn event_types_round_trip_through_their_names() {
+    for t in EventType::ALL {
+        assert_eq!(EventType::parse(t.as_str()), Some(t));
+    }
+    assert_eq!(EventType::parse("Heartbeat"), None);
+}

@@ -6,7 +6,7 @@ use crate::db::attempts as attempt_rows;
 use crate::db::proctoring::{self as rows, EventRow};
 use crate::db::{self, from_db_time, to_db_time};
 use crate::domain::lifecycle::AttemptEvent;
-use crate::domain::proctoring::EVENT_TYPES;
+use crate::domain::proctoring::EventType;
 use crate::error::{ApiError, ApiResult};
 use crate::service::attempts::{touch, Reach};
 use crate::service::flags;
@@ -28,6 +28,7 @@ pub struct NewEvent {
     /// `paste`, `face_not_detected`, `multiple_faces`, `voice_detected`,
     /// `network_offline`, `network_online`.
     #[serde(rename = "type")]
+    #[schema(value_type = crate::domain::proctoring::EventType)]
     pub kind: String,
     pub occurred_at: DateTime<Utc>,
     /// A JSON object of at most 2 KiB.
@@ -44,11 +45,11 @@ pub async fn post_event(
     event: NewEvent,
     client: ClientInfo,
 ) -> ApiResult<EventAcceptedView> {
-    if !EVENT_TYPES.contains(&event.kind.as_str()) {
+    if EventType::parse(&event.kind).is_none() {
         return Err(ApiError::Validation(format!(
             "type {:?} is not one of {}",
             event.kind,
-            EVENT_TYPES.join(", ")
+            EventType::ALL.map(EventType::as_str).join(", ")
         )));
     }
     let details = event.details.unwrap_or_else(|| serde_json::json!({}));
