@@ -206,29 +206,30 @@ fn run(pool: Pool, queue: mpsc::Receiver<Job>, gauges: &Gauges) {
         if batch.is_empty() {
             continue;
         }
-        let committed = match pool.get() {
-            Ok(mut conn) => run_batch(&mut conn, &mut batch),
-            Err(e) => Err(e.to_string()),
+        let batch_len = batch.len();
+        let failed = match pool.get() {
+            Ok(mut conn) => run_batch(&mut conn, &mut batch, gauges).err(),
+            Err(e) => Some(e.to_string()),
         };
-        match committed {
-            Ok(()) => gauges.failing_batches.store(0, Ordering::Relaxed),
-            Err(cause) => {
-                let failures = gauges.failing_batches.fetch_add(1, Ordering::Relaxed) + 1;
-                tracing::warn!(cause = %cause, failures, "a batch of writes could not begin or commit");
-                // What never ran is answered now rather than retried into a hang.
+        if let Some(cause) = failed {
+            let failures = gauges.failing_batches.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::warn!(cause = %cause, failures, "a batch of writes could not begin or commit");
+            // Writes that never ran because the batch could not begin are answered now
+            // (503) rather than retried into a hang; those after a write that ended the
+            // batch go into the next one.
+            if batch.len() == batch_len {
                 batch.clear();
-                let exponent = failures.min(5) as u32;
-                std::thread::sleep(
-                    (Duration::from_millis(30) * 2u32.pow(exponent)).min(MAX_BACKOFF),
-                );
             }
+            let exponent = failures.min(5) as u32;
+            std::thread::sleep((Duration::from_millis(30) * 2u32.pow(exponent)).min(MAX_BACKOFF));
         }
     }
 }
 
-/// Runs the batch's writes in one transaction; they are answered here, whatever its fate.
-/// Writes left in `batch` (after one that ended it) go into the next batch.
-fn run_batch(conn: &mut DbConn, batch: &mut VecDeque<Job>) -> Result<(), String> {
+/// Runs the batch's writes in one transaction; those that ran are answered here, whatever
+/// its fate. Writes left in `batch` (after one that ended it, or all of them when it could
+/// not begin) are the caller's to deal with.
+fn run_batch(conn: &mut DbConn, batch: &mut VecDeque<Job>, gauges: &Gauges) -> Result<(), String> {
     let mut pending = Vec::with_capacity(batch.len());
     let committed = write_transaction(conn, |conn| {
         while let Some(job) = batch.pop_front() {
@@ -243,19 +244,14 @@ fn run_batch(conn: &mut DbConn, batch: &mut VecDeque<Job>) -> Result<(), String>
         Ok(())
     })
     .map_err(|e| e.to_string());
-    if let Err(cause) = &committed {
-        tracing::warn!(writes = pending.len(), cause = %cause, "a batch of writes failed to commit");
+    if committed.is_ok() {
+        // Before anyone hears of it: a caller answered may at once ask for `/health`.
+        gauges.failing_batches.store(0, Ordering::Relaxed);
     }
-    let ran_any = !pending.is_empty();
     for deliver in pending {
         deliver(committed.clone());
     }
-    // A batch whose writes ran has answered them: the failure is not the writer's to
-    // back off from unless nothing ran at all (BEGIN itself failed).
-    match committed {
-        Err(cause) if !ran_any => Err(cause),
-        _ => Ok(()),
-    }
+    committed
 }
 
 #[cfg(test)]

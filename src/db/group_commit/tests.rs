@@ -340,3 +340,25 @@ async fn a_write_that_waited_past_its_deadline_is_answered_and_never_run() {
         "a write answered 503 must not be on disk"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_that_cannot_begin_is_answered_and_the_writer_recovers() {
+    let w = writer().await;
+    // Another process holds the database's write lock past the busy timeout.
+    let other = pool_in(&w._dir);
+    let mut other = other.get().expect("a second connection");
+    execute(&mut other, "BEGIN IMMEDIATE").expect("the lock is taken");
+    let refused = w.group.write(mark(1, Ok(()))).await;
+    assert!(
+        matches!(refused, Err(ApiError::Unavailable(_))),
+        "{refused:?}"
+    );
+    assert_eq!(w.group.state().failing_batches, 1);
+    execute(&mut other, "ROLLBACK").expect("the lock is let go");
+    w.group
+        .write(mark(2, Ok(())))
+        .await
+        .expect("the writer writes again");
+    assert_eq!(w.group.state().failing_batches, 0);
+    assert_eq!(w.marks(), vec![2]);
+}
