@@ -1,16 +1,36 @@
 //! Account input, parsed once at the edge so that nothing deeper sees an unchecked string.
 
-use crate::error::ApiError;
 use std::fmt;
+
+/// Why account input was refused. Each message is written for the person who typed it,
+/// and read as it is in an HTTP answer's detail or on the command line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("validation failed: {0}")]
+    InvalidEmail(String),
+    #[error("validation failed: {0}")]
+    InvalidName(String),
+    /// A new password outside the length any password may have (not a matter of strength).
+    #[error("validation failed: {0}")]
+    InvalidPassword(String),
+    #[error("weak password: {0}")]
+    WeakPassword(String),
+    /// A password typed at login that no account can have: empty or too long.
+    #[error("the password is empty or too long")]
+    ImpossiblePassword,
+    #[error("validation failed: {0}")]
+    UnknownRole(String),
+}
 
 /// A normalised (trimmed, lower-cased) email address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Email, ApiError> {
+    pub fn parse(raw: &str) -> Result<Email, AccountError> {
         let email = raw.trim().to_lowercase();
-        let invalid = || ApiError::Validation(format!("{raw:?} is not a valid email address"));
+        let invalid =
+            || AccountError::InvalidEmail(format!("{raw:?} is not a valid email address"));
         // RFC 5321's limits: 254 characters in all, 64 before the @. (The shortest address
         // the rules below allow, x@y.z, needs no lower bound of its own.)
         if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -44,16 +64,16 @@ impl fmt::Display for Email {
 pub struct FullName(String);
 
 impl FullName {
-    pub fn parse(raw: &str) -> Result<FullName, ApiError> {
+    pub fn parse(raw: &str) -> Result<FullName, AccountError> {
         let name = raw.trim();
         let chars = name.chars().count();
         if chars == 0 || chars > 200 {
-            return Err(ApiError::Validation(
+            return Err(AccountError::InvalidName(
                 "full_name must be 1 to 200 characters".into(),
             ));
         }
         if name.chars().any(char::is_control) {
-            return Err(ApiError::Validation(
+            return Err(AccountError::InvalidName(
                 "full_name must not contain control characters".into(),
             ));
         }
@@ -84,34 +104,34 @@ const MIN_PASSWORD_CHARS: usize = 12;
 
 impl Password {
     /// Applies the strength rules to a new password.
-    pub fn parse_new(raw: &str, email: &Email) -> Result<Password, ApiError> {
+    pub fn parse_new(raw: &str, email: &Email) -> Result<Password, AccountError> {
         let chars = raw.chars().count();
         if chars < MIN_PASSWORD_CHARS {
-            return Err(ApiError::WeakPassword(format!(
+            return Err(AccountError::WeakPassword(format!(
                 "use at least {MIN_PASSWORD_CHARS} characters"
             )));
         }
         if chars > MAX_PASSWORD_CHARS {
-            return Err(ApiError::Validation(format!(
+            return Err(AccountError::InvalidPassword(format!(
                 "a password has at most {MAX_PASSWORD_CHARS} characters"
             )));
         }
         let lowered = raw.to_lowercase();
         if is_common(&lowered) {
-            return Err(ApiError::WeakPassword(
+            return Err(AccountError::WeakPassword(
                 "this password is in a list of common passwords".into(),
             ));
         }
         let first = lowered.chars().next();
         if lowered.chars().all(|c| Some(c) == first) {
-            return Err(ApiError::WeakPassword(
+            return Err(AccountError::WeakPassword(
                 "a password of one repeated character".into(),
             ));
         }
         if lowered.contains(email.as_str())
             || lowered == email.as_str().split('@').next().unwrap_or("")
         {
-            return Err(ApiError::WeakPassword(
+            return Err(AccountError::WeakPassword(
                 "the password must not contain the email address".into(),
             ));
         }
@@ -119,9 +139,9 @@ impl Password {
     }
 
     /// A password as typed at login: only its length is bounded.
-    pub fn parse_attempt(raw: &str) -> Result<Password, ApiError> {
+    pub fn parse_attempt(raw: &str) -> Result<Password, AccountError> {
         if raw.is_empty() || raw.chars().count() > MAX_PASSWORD_CHARS {
-            return Err(ApiError::InvalidCredentials);
+            return Err(AccountError::ImpossiblePassword);
         }
         Ok(Password(raw.to_string()))
     }
@@ -159,12 +179,12 @@ impl Role {
         }
     }
 
-    pub fn parse(raw: &str) -> Result<Role, ApiError> {
+    pub fn parse(raw: &str) -> Result<Role, AccountError> {
         match raw {
             "candidate" => Ok(Role::Candidate),
             "proctor" => Ok(Role::Proctor),
             "admin" => Ok(Role::Admin),
-            other => Err(ApiError::Validation(format!(
+            other => Err(AccountError::UnknownRole(format!(
                 "role {other:?} is not one of candidate, proctor, admin"
             ))),
         }
@@ -237,7 +257,7 @@ mod tests {
         assert!(Password::parse_new(&longest, &email()).is_ok());
         assert!(matches!(
             Password::parse_new(&format!("{longest}z"), &email()),
-            Err(ApiError::Validation(_))
+            Err(AccountError::InvalidPassword(_))
         ));
     }
 
@@ -249,7 +269,7 @@ mod tests {
         for refused in [String::new(), "é".repeat(257)] {
             assert!(matches!(
                 Password::parse_attempt(&refused),
-                Err(ApiError::InvalidCredentials)
+                Err(AccountError::ImpossiblePassword)
             ));
         }
     }
@@ -278,14 +298,17 @@ mod tests {
             assert_eq!(role.as_str(), name);
             assert_eq!(Role::parse(name).unwrap(), role);
         }
-        assert!(matches!(Role::parse("root"), Err(ApiError::Validation(_))));
+        assert!(matches!(
+            Role::parse("root"),
+            Err(AccountError::UnknownRole(_))
+        ));
     }
 
     #[test]
     fn short_passwords_are_weak() {
         assert!(matches!(
             Password::parse_new("elevenchars", &email()),
-            Err(ApiError::WeakPassword(_))
+            Err(AccountError::WeakPassword(_))
         ));
     }
 
@@ -293,11 +316,11 @@ mod tests {
     fn common_passwords_are_weak_whatever_their_case() {
         assert!(matches!(
             Password::parse_new("Password1234", &email()),
-            Err(ApiError::WeakPassword(_))
+            Err(AccountError::WeakPassword(_))
         ));
         assert!(matches!(
             Password::parse_new("QWERTYUIOPASDF", &email()),
-            Err(ApiError::WeakPassword(_))
+            Err(AccountError::WeakPassword(_))
         ));
     }
 
