@@ -1,6 +1,14 @@
 //! Account input, parsed once at the edge so that nothing deeper sees an unchecked string.
+//!
+//! Emails and names are text that identifies a person, so one person's text must have one
+//! form: both are put in Unicode Normalization Form C (a precomposed `ü` and a `u` followed
+//! by a combining diaeresis become the same string), and both refuse characters that show
+//! nothing or reorder what is shown (controls, the format characters of General Category
+//! `Cf` such as zero-width spaces and bidi overrides, and line or paragraph separators).
 
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// Why account input was refused. Each message is written for the person who typed it,
 /// and read as it is in an HTTP answer's detail or on the command line.
@@ -22,30 +30,65 @@ pub enum AccountError {
     UnknownRole(String),
 }
 
-/// A normalised (trimmed, lower-cased) email address.
+/// The first character that shows nothing or changes how its neighbours show: a control
+/// (`Cc`), a format character (`Cf`: zero-width space, joiners, word joiner, BOM, soft
+/// hyphen, bidi marks, embeddings, overrides and isolates, ...), or a line or paragraph
+/// separator. Such a character makes two strings that look the same differ.
+fn invisible_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        matches!(
+            c.general_category(),
+            GeneralCategory::Control
+                | GeneralCategory::Format
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+        )
+    })
+}
+
+/// A normalised (trimmed, NFC, lower-cased) email address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Result<Email, AccountError> {
-        let email = raw.trim().to_lowercase();
-        let invalid =
-            || AccountError::InvalidEmail(format!("{raw:?} is not a valid email address"));
+        let email = Email::normalise(raw);
+        let invalid = |why: &str| {
+            AccountError::InvalidEmail(format!("{raw:?} is not a valid email address{why}"))
+        };
+        if let Some(c) = invisible_char(&email) {
+            return Err(invalid(&format!(
+                ": it contains the invisible character U+{:04X}",
+                u32::from(c)
+            )));
+        }
         // RFC 5321's limits: 254 characters in all, 64 before the @. (The shortest address
         // the rules below allow, x@y.z, needs no lower bound of its own.)
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid());
+        if email.len() > 254 || email.chars().any(char::is_whitespace) {
+            return Err(invalid(""));
         }
-        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let (local, domain) = email.split_once('@').ok_or_else(|| invalid(""))?;
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
             && !domain.contains('@');
         if local.is_empty() || local.len() > 64 || !domain_ok {
-            return Err(invalid());
+            return Err(invalid(""));
         }
         Ok(Email(email))
+    }
+
+    /// The form an address is stored, compared and looked up in, valid or not: trimmed,
+    /// NFC, then lower-cased (and NFC again, as lower-casing may leave a sequence that
+    /// composes). Login uses it for what was typed, so that any form of a registered
+    /// address finds the account.
+    ///
+    /// Lower-casing, not full case folding: folding would also make `ß` and `ss` one
+    /// address, and mail servers treat those as different mailboxes.
+    pub fn normalise(raw: &str) -> String {
+        let composed: String = raw.trim().nfc().collect();
+        composed.to_lowercase().nfc().collect()
     }
 
     pub fn as_str(&self) -> &str {
@@ -59,23 +102,25 @@ impl fmt::Display for Email {
     }
 }
 
-/// A display name, as the candidate wants it printed on a certificate.
+/// A display name, as the candidate wants it printed on a certificate: NFC and trimmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FullName(String);
 
 impl FullName {
     pub fn parse(raw: &str) -> Result<FullName, AccountError> {
-        let name = raw.trim();
+        let composed: String = raw.nfc().collect();
+        let name = composed.trim();
         let chars = name.chars().count();
         if chars == 0 || chars > 200 {
             return Err(AccountError::InvalidName(
                 "full_name must be 1 to 200 characters".into(),
             ));
         }
-        if name.chars().any(char::is_control) {
-            return Err(AccountError::InvalidName(
-                "full_name must not contain control characters".into(),
-            ));
+        if let Some(c) = invisible_char(name) {
+            return Err(AccountError::InvalidName(format!(
+                "full_name must not contain control or invisible characters (U+{:04X})",
+                u32::from(c)
+            )));
         }
         Ok(FullName(name.to_string()))
     }
@@ -339,6 +384,133 @@ mod tests {
     fn passwords_never_show_in_debug_output() {
         let p = Password::parse_new("a secret that is long", &email()).unwrap();
         assert_eq!(format!("{p:?}"), "Password(…)");
+    }
+
+    /// Zero-width and joining characters, the BOM, the soft hyphen, every bidi control, and
+    /// two more of `Cf` that are easy to forget.
+    const INVISIBLE: [char; 19] = [
+        '\u{200B}',  // zero-width space
+        '\u{200C}',  // zero-width non-joiner
+        '\u{200D}',  // zero-width joiner
+        '\u{2060}',  // word joiner
+        '\u{FEFF}',  // byte order mark (zero-width no-break space)
+        '\u{00AD}',  // soft hyphen
+        '\u{200E}',  // left-to-right mark
+        '\u{200F}',  // right-to-left mark
+        '\u{202A}',  // left-to-right embedding
+        '\u{202B}',  // right-to-left embedding
+        '\u{202C}',  // pop directional formatting
+        '\u{202D}',  // left-to-right override
+        '\u{202E}',  // right-to-left override
+        '\u{2066}',  // left-to-right isolate
+        '\u{2067}',  // right-to-left isolate
+        '\u{2068}',  // first strong isolate
+        '\u{2069}',  // pop directional isolate
+        '\u{180E}',  // Mongolian vowel separator (Cf, not White_Space)
+        '\u{E0041}', // tag latin capital letter A
+    ];
+
+    #[test]
+    fn one_address_typed_precomposed_or_decomposed_is_one_email() {
+        let precomposed = Email::parse("j\u{FC}rgen@example.com").unwrap();
+        let decomposed = Email::parse("ju\u{308}rgen@example.com").unwrap();
+        assert_eq!(precomposed, decomposed);
+        assert_eq!(precomposed.as_str(), "j\u{FC}rgen@example.com");
+        // Upper case, precomposed or not, is the same address too.
+        for other in ["J\u{DC}RGEN@EXAMPLE.COM", "JU\u{308}rgen@Example.com"] {
+            assert_eq!(Email::parse(other).unwrap(), precomposed, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn login_looks_up_the_form_an_address_is_stored_in() {
+        let stored = Email::parse("j\u{FC}rgen@example.com").unwrap();
+        assert_eq!(
+            Email::normalise("  JU\u{308}RGEN@example.com "),
+            stored.as_str()
+        );
+        // Not a valid address, but normalised all the same (it finds no account).
+        assert_eq!(Email::normalise(" A\u{30A} "), "\u{E5}");
+    }
+
+    #[test]
+    fn lower_casing_is_not_case_folding() {
+        // Folding would make these one address; mail servers keep them apart.
+        assert_ne!(
+            Email::parse("stra\u{DF}e@example.com").unwrap(),
+            Email::parse("strasse@example.com").unwrap()
+        );
+        assert_eq!(
+            Email::parse("STRASSE@example.com").unwrap().as_str(),
+            "strasse@example.com"
+        );
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_refused_in_an_email() {
+        for c in INVISIBLE {
+            for raw in [
+                format!("ada{c}@example.com"),
+                format!("{c}ada@example.com"),
+                format!("ada@example.com{c}"),
+                format!("ada@exa{c}mple.com"),
+            ] {
+                let refused = Email::parse(&raw);
+                assert!(
+                    matches!(&refused, Err(AccountError::InvalidEmail(why)) if why.contains("invisible")),
+                    "{raw:?}: {refused:?}"
+                );
+            }
+        }
+        assert!(Email::parse("ada\u{2028}@example.com").is_err());
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_refused_in_a_name() {
+        for c in INVISIBLE {
+            for raw in [
+                format!("Ada{c} Lovelace"),
+                format!("{c}Ada Lovelace"),
+                format!("Ada Lovelace{c}"),
+            ] {
+                let refused = FullName::parse(&raw);
+                assert!(
+                    matches!(&refused, Err(AccountError::InvalidName(why)) if why.contains(&format!("U+{:04X}", u32::from(c)))),
+                    "{raw:?}: {refused:?}"
+                );
+            }
+        }
+        for c in ['\u{0}', '\u{7}', '\u{1B}', '\u{85}', '\u{2028}', '\u{2029}'] {
+            assert!(
+                FullName::parse(&format!("Ada{c}Lovelace")).is_err(),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_in_any_script_with_accents_apostrophes_and_hyphens_are_kept() {
+        for name in [
+            "Zo\u{EB} O\u{2019}Brien-Sm\u{ED}th",
+            "Jean-Fran\u{E7}ois d'Arc",
+            "\u{5C71}\u{7530} \u{592A}\u{90CE}",
+            "\u{BC15}\u{C9C0}\u{C131}",
+            "\u{41C}\u{430}\u{440}\u{438}\u{44F} \u{418}\u{432}\u{430}\u{43D}\u{43E}\u{432}\u{430}",
+            "\u{645}\u{62D}\u{645}\u{62F} \u{639}\u{644}\u{64A}",
+            "\u{928}\u{93F}\u{916}\u{93F}\u{932}",
+            "Nguy\u{1EC5}n V\u{103}n An",
+            "\u{141}ukasz \u{17B}\u{F3}\u{142}kiewicz",
+        ] {
+            assert_eq!(FullName::parse(name).unwrap().as_str(), name, "{name}");
+        }
+    }
+
+    #[test]
+    fn names_are_stored_composed_and_trimmed() {
+        let decomposed = FullName::parse(" Zoe\u{308} Nguye\u{302}\u{303}n\u{3000}").unwrap();
+        assert_eq!(decomposed.as_str(), "Zo\u{EB} Nguy\u{1EC5}n");
+        // 200 characters once composed, though 400 as typed.
+        assert!(FullName::parse(&"e\u{301}".repeat(200)).is_ok());
     }
 
     #[test]
