@@ -1,9 +1,12 @@
 //! What a client sees when something goes wrong: RFC 9457 problem+json with a stable `code`.
 //!
-//! Policy: handlers and use-cases return [`ApiError`]. Diesel, pool and blocking-thread
-//! failures convert into it; their detail goes to the log (inside the request's span, so with
-//! its request id) and never to the client, which gets an opaque `internal` or `unavailable`.
+//! Policy: handlers and use-cases return [`ApiError`]. The domain's own errors convert into
+//! it here, the one place that gives them a status and a code. Diesel, pool and
+//! blocking-thread failures convert into it too; their detail goes to the log (inside the
+//! request's span, so with its request id) and never to the client, which gets an opaque
+//! `internal` or `unavailable`.
 
+use crate::domain::account::AccountError;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -313,6 +316,20 @@ impl ResponseError for ApiError {
     }
 }
 
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::InvalidEmail(why)
+            | AccountError::InvalidName(why)
+            | AccountError::InvalidPassword(why)
+            | AccountError::UnknownRole(why) => ApiError::Validation(why),
+            AccountError::WeakPassword(why) => ApiError::WeakPassword(why),
+            // Said at login: an impossible password is a wrong one, with no hint why.
+            AccountError::ImpossiblePassword => ApiError::InvalidCredentials,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
@@ -379,3 +396,30 @@ impl From<actix_web::error::BlockingError> for ApiError {
 
 /// Result of a request handler or use-case.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_errors_keep_the_status_code_and_detail_they_answer_with() {
+        use AccountError::*;
+        let invalid = [InvalidEmail, InvalidName, InvalidPassword, UnknownRole];
+        let mut table: Vec<_> = invalid
+            .map(|kind| (kind("why".into()), 400, "validation_failed", "why"))
+            .into();
+        table.push((WeakPassword("why".into()), 400, "weak_password", "why"));
+        let wrong = "Wrong email or password";
+        table.push((ImpossiblePassword, 401, "invalid_credentials", wrong));
+        for (domain, status, code, detail) in table {
+            let said = domain.to_string();
+            let api = ApiError::from(domain);
+            assert_eq!((api.status_code().as_u16(), api.code()), (status, code));
+            assert_eq!(api.problem().detail, detail);
+            // The command line prints the domain's error; it reads as it did before.
+            if code != "invalid_credentials" {
+                assert_eq!(said, api.to_string(), "{code}");
+            }
+        }
+    }
+}

@@ -1,31 +1,94 @@
 //! Account input, parsed once at the edge so that nothing deeper sees an unchecked string.
+//!
+//! Emails and names are text that identifies a person, so one person's text must have one
+//! form: both are put in Unicode Normalization Form C (a precomposed `ü` and a `u` followed
+//! by a combining diaeresis become the same string), and both refuse characters that show
+//! nothing or reorder what is shown (controls, the format characters of General Category
+//! `Cf` such as zero-width spaces and bidi overrides, and line or paragraph separators).
 
-use crate::error::ApiError;
 use std::fmt;
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
-/// A normalised (trimmed, lower-cased) email address.
+/// Why account input was refused. Each message is written for the person who typed it,
+/// and read as it is in an HTTP answer's detail or on the command line.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("validation failed: {0}")]
+    InvalidEmail(String),
+    #[error("validation failed: {0}")]
+    InvalidName(String),
+    /// A new password outside the length any password may have (not a matter of strength).
+    #[error("validation failed: {0}")]
+    InvalidPassword(String),
+    #[error("weak password: {0}")]
+    WeakPassword(String),
+    /// A password typed at login that no account can have: empty or too long.
+    #[error("the password is empty or too long")]
+    ImpossiblePassword,
+    #[error("validation failed: {0}")]
+    UnknownRole(String),
+}
+
+/// The first character that shows nothing or changes how its neighbours show: a control
+/// (`Cc`), a format character (`Cf`: zero-width space, joiners, word joiner, BOM, soft
+/// hyphen, bidi marks, embeddings, overrides and isolates, ...), or a line or paragraph
+/// separator. Such a character makes two strings that look the same differ.
+fn invisible_char(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        matches!(
+            c.general_category(),
+            GeneralCategory::Control
+                | GeneralCategory::Format
+                | GeneralCategory::LineSeparator
+                | GeneralCategory::ParagraphSeparator
+        )
+    })
+}
+
+/// A normalised (trimmed, NFC, lower-cased) email address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Email(String);
 
 impl Email {
-    pub fn parse(raw: &str) -> Result<Email, ApiError> {
-        let email = raw.trim().to_lowercase();
-        let invalid = || ApiError::Validation(format!("{raw:?} is not a valid email address"));
+    pub fn parse(raw: &str) -> Result<Email, AccountError> {
+        let email = Email::normalise(raw);
+        let invalid = |why: &str| {
+            AccountError::InvalidEmail(format!("{raw:?} is not a valid email address{why}"))
+        };
+        if let Some(c) = invisible_char(&email) {
+            return Err(invalid(&format!(
+                ": it contains the invisible character U+{:04X}",
+                u32::from(c)
+            )));
+        }
         // RFC 5321's limits: 254 characters in all, 64 before the @. (The shortest address
         // the rules below allow, x@y.z, needs no lower bound of its own.)
-        if email.len() > 254 || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(invalid());
+        if email.len() > 254 || email.chars().any(char::is_whitespace) {
+            return Err(invalid(""));
         }
-        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let (local, domain) = email.split_once('@').ok_or_else(|| invalid(""))?;
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
             && !domain.contains('@');
         if local.is_empty() || local.len() > 64 || !domain_ok {
-            return Err(invalid());
+            return Err(invalid(""));
         }
         Ok(Email(email))
+    }
+
+    /// The form an address is stored, compared and looked up in, valid or not: trimmed,
+    /// NFC, then lower-cased (and NFC again, as lower-casing may leave a sequence that
+    /// composes). Login uses it for what was typed, so that any form of a registered
+    /// address finds the account.
+    ///
+    /// Lower-casing, not full case folding: folding would also make `ß` and `ss` one
+    /// address, and mail servers treat those as different mailboxes.
+    pub fn normalise(raw: &str) -> String {
+        let composed: String = raw.trim().nfc().collect();
+        composed.to_lowercase().nfc().collect()
     }
 
     pub fn as_str(&self) -> &str {
@@ -39,23 +102,25 @@ impl fmt::Display for Email {
     }
 }
 
-/// A display name, as the candidate wants it printed on a certificate.
+/// A display name, as the candidate wants it printed on a certificate: NFC and trimmed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FullName(String);
 
 impl FullName {
-    pub fn parse(raw: &str) -> Result<FullName, ApiError> {
-        let name = raw.trim();
+    pub fn parse(raw: &str) -> Result<FullName, AccountError> {
+        let composed: String = raw.nfc().collect();
+        let name = composed.trim();
         let chars = name.chars().count();
         if chars == 0 || chars > 200 {
-            return Err(ApiError::Validation(
+            return Err(AccountError::InvalidName(
                 "full_name must be 1 to 200 characters".into(),
             ));
         }
-        if name.chars().any(char::is_control) {
-            return Err(ApiError::Validation(
-                "full_name must not contain control characters".into(),
-            ));
+        if let Some(c) = invisible_char(name) {
+            return Err(AccountError::InvalidName(format!(
+                "full_name must not contain control or invisible characters (U+{:04X})",
+                u32::from(c)
+            )));
         }
         Ok(FullName(name.to_string()))
     }
@@ -84,34 +149,34 @@ const MIN_PASSWORD_CHARS: usize = 12;
 
 impl Password {
     /// Applies the strength rules to a new password.
-    pub fn parse_new(raw: &str, email: &Email) -> Result<Password, ApiError> {
+    pub fn parse_new(raw: &str, email: &Email) -> Result<Password, AccountError> {
         let chars = raw.chars().count();
         if chars < MIN_PASSWORD_CHARS {
-            return Err(ApiError::WeakPassword(format!(
+            return Err(AccountError::WeakPassword(format!(
                 "use at least {MIN_PASSWORD_CHARS} characters"
             )));
         }
         if chars > MAX_PASSWORD_CHARS {
-            return Err(ApiError::Validation(format!(
+            return Err(AccountError::InvalidPassword(format!(
                 "a password has at most {MAX_PASSWORD_CHARS} characters"
             )));
         }
         let lowered = raw.to_lowercase();
         if is_common(&lowered) {
-            return Err(ApiError::WeakPassword(
+            return Err(AccountError::WeakPassword(
                 "this password is in a list of common passwords".into(),
             ));
         }
         let first = lowered.chars().next();
         if lowered.chars().all(|c| Some(c) == first) {
-            return Err(ApiError::WeakPassword(
+            return Err(AccountError::WeakPassword(
                 "a password of one repeated character".into(),
             ));
         }
         if lowered.contains(email.as_str())
             || lowered == email.as_str().split('@').next().unwrap_or("")
         {
-            return Err(ApiError::WeakPassword(
+            return Err(AccountError::WeakPassword(
                 "the password must not contain the email address".into(),
             ));
         }
@@ -119,9 +184,9 @@ impl Password {
     }
 
     /// A password as typed at login: only its length is bounded.
-    pub fn parse_attempt(raw: &str) -> Result<Password, ApiError> {
+    pub fn parse_attempt(raw: &str) -> Result<Password, AccountError> {
         if raw.is_empty() || raw.chars().count() > MAX_PASSWORD_CHARS {
-            return Err(ApiError::InvalidCredentials);
+            return Err(AccountError::ImpossiblePassword);
         }
         Ok(Password(raw.to_string()))
     }
@@ -159,12 +224,12 @@ impl Role {
         }
     }
 
-    pub fn parse(raw: &str) -> Result<Role, ApiError> {
+    pub fn parse(raw: &str) -> Result<Role, AccountError> {
         match raw {
             "candidate" => Ok(Role::Candidate),
             "proctor" => Ok(Role::Proctor),
             "admin" => Ok(Role::Admin),
-            other => Err(ApiError::Validation(format!(
+            other => Err(AccountError::UnknownRole(format!(
                 "role {other:?} is not one of candidate, proctor, admin"
             ))),
         }
@@ -237,7 +302,7 @@ mod tests {
         assert!(Password::parse_new(&longest, &email()).is_ok());
         assert!(matches!(
             Password::parse_new(&format!("{longest}z"), &email()),
-            Err(ApiError::Validation(_))
+            Err(AccountError::InvalidPassword(_))
         ));
     }
 
@@ -249,7 +314,7 @@ mod tests {
         for refused in [String::new(), "é".repeat(257)] {
             assert!(matches!(
                 Password::parse_attempt(&refused),
-                Err(ApiError::InvalidCredentials)
+                Err(AccountError::ImpossiblePassword)
             ));
         }
     }
@@ -278,14 +343,17 @@ mod tests {
             assert_eq!(role.as_str(), name);
             assert_eq!(Role::parse(name).unwrap(), role);
         }
-        assert!(matches!(Role::parse("root"), Err(ApiError::Validation(_))));
+        assert!(matches!(
+            Role::parse("root"),
+            Err(AccountError::UnknownRole(_))
+        ));
     }
 
     #[test]
     fn short_passwords_are_weak() {
         assert!(matches!(
             Password::parse_new("elevenchars", &email()),
-            Err(ApiError::WeakPassword(_))
+            Err(AccountError::WeakPassword(_))
         ));
     }
 
@@ -293,11 +361,11 @@ mod tests {
     fn common_passwords_are_weak_whatever_their_case() {
         assert!(matches!(
             Password::parse_new("Password1234", &email()),
-            Err(ApiError::WeakPassword(_))
+            Err(AccountError::WeakPassword(_))
         ));
         assert!(matches!(
             Password::parse_new("QWERTYUIOPASDF", &email()),
-            Err(ApiError::WeakPassword(_))
+            Err(AccountError::WeakPassword(_))
         ));
     }
 
@@ -316,6 +384,133 @@ mod tests {
     fn passwords_never_show_in_debug_output() {
         let p = Password::parse_new("a secret that is long", &email()).unwrap();
         assert_eq!(format!("{p:?}"), "Password(…)");
+    }
+
+    /// Zero-width and joining characters, the BOM, the soft hyphen, every bidi control, and
+    /// two more of `Cf` that are easy to forget.
+    const INVISIBLE: [char; 19] = [
+        '\u{200B}',  // zero-width space
+        '\u{200C}',  // zero-width non-joiner
+        '\u{200D}',  // zero-width joiner
+        '\u{2060}',  // word joiner
+        '\u{FEFF}',  // byte order mark (zero-width no-break space)
+        '\u{00AD}',  // soft hyphen
+        '\u{200E}',  // left-to-right mark
+        '\u{200F}',  // right-to-left mark
+        '\u{202A}',  // left-to-right embedding
+        '\u{202B}',  // right-to-left embedding
+        '\u{202C}',  // pop directional formatting
+        '\u{202D}',  // left-to-right override
+        '\u{202E}',  // right-to-left override
+        '\u{2066}',  // left-to-right isolate
+        '\u{2067}',  // right-to-left isolate
+        '\u{2068}',  // first strong isolate
+        '\u{2069}',  // pop directional isolate
+        '\u{180E}',  // Mongolian vowel separator (Cf, not White_Space)
+        '\u{E0041}', // tag latin capital letter A
+    ];
+
+    #[test]
+    fn one_address_typed_precomposed_or_decomposed_is_one_email() {
+        let precomposed = Email::parse("j\u{FC}rgen@example.com").unwrap();
+        let decomposed = Email::parse("ju\u{308}rgen@example.com").unwrap();
+        assert_eq!(precomposed, decomposed);
+        assert_eq!(precomposed.as_str(), "j\u{FC}rgen@example.com");
+        // Upper case, precomposed or not, is the same address too.
+        for other in ["J\u{DC}RGEN@EXAMPLE.COM", "JU\u{308}rgen@Example.com"] {
+            assert_eq!(Email::parse(other).unwrap(), precomposed, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn login_looks_up_the_form_an_address_is_stored_in() {
+        let stored = Email::parse("j\u{FC}rgen@example.com").unwrap();
+        assert_eq!(
+            Email::normalise("  JU\u{308}RGEN@example.com "),
+            stored.as_str()
+        );
+        // Not a valid address, but normalised all the same (it finds no account).
+        assert_eq!(Email::normalise(" A\u{30A} "), "\u{E5}");
+    }
+
+    #[test]
+    fn lower_casing_is_not_case_folding() {
+        // Folding would make these one address; mail servers keep them apart.
+        assert_ne!(
+            Email::parse("stra\u{DF}e@example.com").unwrap(),
+            Email::parse("strasse@example.com").unwrap()
+        );
+        assert_eq!(
+            Email::parse("STRASSE@example.com").unwrap().as_str(),
+            "strasse@example.com"
+        );
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_refused_in_an_email() {
+        for c in INVISIBLE {
+            for raw in [
+                format!("ada{c}@example.com"),
+                format!("{c}ada@example.com"),
+                format!("ada@example.com{c}"),
+                format!("ada@exa{c}mple.com"),
+            ] {
+                let refused = Email::parse(&raw);
+                assert!(
+                    matches!(&refused, Err(AccountError::InvalidEmail(why)) if why.contains("invisible")),
+                    "{raw:?}: {refused:?}"
+                );
+            }
+        }
+        assert!(Email::parse("ada\u{2028}@example.com").is_err());
+    }
+
+    #[test]
+    fn invisible_and_bidi_characters_are_refused_in_a_name() {
+        for c in INVISIBLE {
+            for raw in [
+                format!("Ada{c} Lovelace"),
+                format!("{c}Ada Lovelace"),
+                format!("Ada Lovelace{c}"),
+            ] {
+                let refused = FullName::parse(&raw);
+                assert!(
+                    matches!(&refused, Err(AccountError::InvalidName(why)) if why.contains(&format!("U+{:04X}", u32::from(c)))),
+                    "{raw:?}: {refused:?}"
+                );
+            }
+        }
+        for c in ['\u{0}', '\u{7}', '\u{1B}', '\u{85}', '\u{2028}', '\u{2029}'] {
+            assert!(
+                FullName::parse(&format!("Ada{c}Lovelace")).is_err(),
+                "{c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_in_any_script_with_accents_apostrophes_and_hyphens_are_kept() {
+        for name in [
+            "Zo\u{EB} O\u{2019}Brien-Sm\u{ED}th",
+            "Jean-Fran\u{E7}ois d'Arc",
+            "\u{5C71}\u{7530} \u{592A}\u{90CE}",
+            "\u{BC15}\u{C9C0}\u{C131}",
+            "\u{41C}\u{430}\u{440}\u{438}\u{44F} \u{418}\u{432}\u{430}\u{43D}\u{43E}\u{432}\u{430}",
+            "\u{645}\u{62D}\u{645}\u{62F} \u{639}\u{644}\u{64A}",
+            "\u{928}\u{93F}\u{916}\u{93F}\u{932}",
+            "Nguy\u{1EC5}n V\u{103}n An",
+            "\u{141}ukasz \u{17B}\u{F3}\u{142}kiewicz",
+        ] {
+            assert_eq!(FullName::parse(name).unwrap().as_str(), name, "{name}");
+        }
+    }
+
+    #[test]
+    fn names_are_stored_composed_and_trimmed() {
+        let decomposed = FullName::parse(" Zoe\u{308} Nguye\u{302}\u{303}n\u{3000}").unwrap();
+        assert_eq!(decomposed.as_str(), "Zo\u{EB} Nguy\u{1EC5}n");
+        // 200 characters once composed, though 400 as typed.
+        assert!(FullName::parse(&"e\u{301}".repeat(200)).is_ok());
     }
 
     #[test]

@@ -6,6 +6,13 @@
 //! the group, so neighbouring weights always differ): it catches every single-character
 //! typo and every swap of two neighbours. Payloads whose check would need a 37th symbol
 //! are never issued, so the check is always one of 0-9A-Z.
+//!
+//! A number is typed from paper, so [`CertificateNumber::parse`] reads Crockford's
+//! look-alikes (O for 0, I and L for 1) in the random groups and the check character.
+//! Numbers whose check would be O, I or L are no longer issued (the sum allows them, so
+//! older numbers may end in one): in a new number, then, a typed O, I or L anywhere after
+//! the prefix can only mean 0 or 1, and every single typo and neighbour swap is still
+//! caught. An older number whose check is O, I or L still verifies as printed.
 
 use chrono::{Duration, Months, NaiveDate};
 use rand::Rng;
@@ -14,6 +21,8 @@ use std::fmt;
 const ALPHABET: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const RANDOM_CHARS: usize = 8;
+/// The random characters are printed in two groups of this many.
+const GROUP_CHARS: usize = 4;
 
 /// A certificate number whose shape and check character are right.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -32,32 +41,61 @@ impl CertificateNumber {
                 .map(|_| CROCKFORD[rng.random_range(0..32)] as char)
                 .collect();
             let payload = format!("{prefix}{random}");
-            if let Some(check) = check_char(&payload) {
+            if let Some(check) = check_char(&payload).filter(|c| !is_lookalike(*c)) {
                 return CertificateNumber(format!(
                     "{prefix}-{}-{}-{check}",
-                    &random[..4],
-                    &random[4..]
+                    &random[..GROUP_CHARS],
+                    &random[GROUP_CHARS..]
                 ));
             }
         }
     }
 
-    /// Parses a number as typed: case and surrounding spaces do not matter; the shape and
-    /// the check character do.
+    /// Parses a number as a person types it from paper, and returns it in its canonical
+    /// form (upper case, hyphenated, with digits where look-alikes were typed), the form
+    /// it is stored in.
+    ///
+    /// What may vary: case; spaces anywhere (around the number, around the hyphens, inside
+    /// a group); the hyphens, all three or none (without them the parts are counted from
+    /// the right: the check character, then two groups of four, and the prefix is the
+    /// rest); and O for 0, I or L for 1 in the groups and the check character (not in the
+    /// prefix, whose letters are the certification's own). What may not: the length of
+    /// each part, and the check character, computed after the look-alikes are read.
     pub fn parse(raw: &str) -> Option<CertificateNumber> {
-        let number = raw.trim().to_ascii_uppercase();
-        let parts: Vec<&str> = number.split('-').collect();
-        let [prefix, a, b, check] = parts.as_slice() else {
-            return None;
-        };
-        let crockford = |s: &str| s.len() == 4 && s.bytes().all(|c| CROCKFORD.contains(&c));
-        let prefix_ok =
-            (2..=16).contains(&prefix.len()) && prefix.bytes().all(|c| c.is_ascii_alphanumeric());
-        if !prefix_ok || !crockford(a) || !crockford(b) || check.len() != 1 {
+        let typed: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+        if !typed.is_ascii() {
             return None;
         }
-        let payload = format!("{prefix}{a}{b}");
-        (check_char(&payload)?.to_string() == *check).then_some(CertificateNumber(number))
+        let typed = typed.to_ascii_uppercase();
+        let (prefix, a, b, check) = if typed.contains('-') {
+            let parts: Vec<&str> = typed.split('-').collect();
+            let [prefix, a, b, check] = parts.as_slice() else {
+                return None;
+            };
+            (*prefix, *a, *b, *check)
+        } else {
+            let prefix_len = typed.len().checked_sub(1 + 2 * GROUP_CHARS)?;
+            let (prefix, tail) = typed.split_at(prefix_len);
+            let (a, tail) = tail.split_at(GROUP_CHARS);
+            let (b, check) = tail.split_at(GROUP_CHARS);
+            (prefix, a, b, check)
+        };
+        let prefix_ok =
+            (2..=16).contains(&prefix.len()) && prefix.bytes().all(|c| c.is_ascii_alphanumeric());
+        if !prefix_ok {
+            return None;
+        }
+        let (Some(a), Some(b), [typed_check]) = (read_group(a), read_group(b), check.as_bytes())
+        else {
+            return None;
+        };
+        let expected = check_char(&format!("{prefix}{a}{b}"))?;
+        // As printed, or a look-alike of it: an older number's check may be O, I or L, and
+        // a newer one's is never, so a typed O, I or L is read as 0 or 1 only when it is
+        // not the check itself.
+        let typed_check = char::from(*typed_check);
+        (typed_check == expected || read_lookalike(typed_check) == expected)
+            .then(|| CertificateNumber(format!("{prefix}-{a}-{b}-{expected}")))
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,6 +107,27 @@ impl fmt::Display for CertificateNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A group of four Crockford characters as typed (upper case), with its look-alikes read
+/// as the digits they stand for; None if it is not one.
+fn read_group(typed: &str) -> Option<String> {
+    (typed.len() == GROUP_CHARS)
+        .then(|| typed.chars().map(read_lookalike).collect::<String>())
+        .filter(|group| group.bytes().all(|c| CROCKFORD.contains(&c)))
+}
+
+/// Crockford's decoding of the letters that look like digits: O is 0, I and L are 1.
+fn read_lookalike(c: char) -> char {
+    match c {
+        'O' => '0',
+        'I' | 'L' => '1',
+        c => c,
+    }
+}
+
+fn is_lookalike(c: char) -> bool {
+    read_lookalike(c) != c
 }
 
 /// The check character of an alphanumeric payload, or None when it would be the 37th.
@@ -245,6 +304,7 @@ mod tests {
         for i in 0..400 {
             let number = CertificateNumber::generate(codes[i % 4], &mut rng);
             let chars: Vec<char> = number.as_str().chars().collect();
+            let prefix_end = number.as_str().find('-').unwrap();
             for pos in 0..chars.len() {
                 if chars[pos] == '-' {
                     continue;
@@ -257,6 +317,11 @@ mod tests {
                     let mut typo = chars.clone();
                     typo[pos] = c;
                     let typo: String = typo.into_iter().collect();
+                    // O for 0 (I or L for 1) after the prefix is a reading, not a typo.
+                    if pos > prefix_end && read_lookalike(c) == chars[pos] {
+                        assert_eq!(CertificateNumber::parse(&typo).as_ref(), Some(&number));
+                        continue;
+                    }
                     assert!(
                         CertificateNumber::parse(&typo).is_none(),
                         "{typo} (typo of {number}) accepted"
@@ -315,7 +380,7 @@ mod tests {
             with_check(&"M".repeat(17), "7K3Q", "9XPR"),
             with_check("MLOAF", "7K3QX", "9XP"),
             with_check("MLOAF", "7K3", "9XPRX"),
-            with_check("MLOAF", "7KIQ", "9XPR"),
+            with_check("MLOAF", "7KUQ", "9XPR"),
             with_check("MLOAF", "7K3Q", "9XPU"),
             format!("{}0", with_check("MLOAF", "7K3Q", "9XPR")),
         ] {
@@ -330,11 +395,140 @@ mod tests {
             "MLOAF",
             "MLOAF-7K3Q-9XPR",
             "MLOAF-7K3Q-9XPR-DD",
-            "MLOAF-7KIQ-9XPR-D",
+            "MLOAF-7KUQ-9XPR-D",
             "M-7K3Q-9XPR-D",
             "MLOAF_7K3Q_9XPR_D",
+            "MLOAF-7K3Q-9XPR-D-",
+            "MLOAF--7K3Q-9XPR-D",
+            "MLOAF-7K3Q9XPR-D",
+            "MLOAF7K3Q-9XPR-D",
+            "MLOAF.7K3Q.9XPR.D",
+            "7K3Q9XPRD",
+            "M7K3Q9XPRD",
+            "MLOAF-7K3Q-9XPR-\u{0}",
+            "MLOAF-7K\u{3A9}Q-9XPR-D",
+            "MLOAF-7K3Q-9XPR-D\u{200B}",
         ] {
             assert!(CertificateNumber::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_number_is_read_as_a_person_types_it_from_paper() {
+        // A number with 0 and 1 in both groups (and a check that is neither).
+        let canonical = with_check("MLOAF", "70K1", "9X1R");
+        let number = CertificateNumber::parse(&canonical).unwrap();
+        assert_eq!(number.as_str(), canonical);
+        let check = canonical.chars().last().unwrap();
+        for typed in [
+            canonical.to_lowercase(),
+            format!("MLOAF70K19X1R{check}"),
+            format!("mloaf70k19x1r{check}").to_lowercase(),
+            format!("  MLOAF - 70K1 - 9X1R - {check}  "),
+            format!("MLOAF 70K1 9X1R {check}"),
+            format!("mloaf-70 k1-9x 1r-{check}"),
+            format!("MLOAF\u{A0}70K1\u{A0}9X1R\u{A0}{check}"),
+            format!("MLOAF-7OK1-9X1R-{check}"),
+            format!("MLOAF-70KI-9X1R-{check}"),
+            format!("MLOAF-70K1-9XLR-{check}"),
+            format!("mloaf-7oki-9xlr-{check}").to_lowercase(),
+            format!("mloaf7oki9xlr{check}").to_lowercase(),
+            format!("MLOAF7oKl9xIr{}", check.to_ascii_lowercase()),
+        ] {
+            assert_eq!(
+                CertificateNumber::parse(&typed).as_ref(),
+                Some(&number),
+                "{typed:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_prefix_is_read_as_typed_and_split_from_the_right() {
+        // O, I and L in the prefix are the certification's letters, not digits.
+        let canonical = with_check("MLOAF", "7K3Q", "9XPR");
+        let check = canonical.chars().last().unwrap();
+        assert!(CertificateNumber::parse(&format!("ML0AF-7K3Q-9XPR-{check}")).is_none());
+        // Without hyphens, prefixes of every allowed length are found.
+        for prefix in ["MF", "MLOAF", "MLOAP", "AB12".repeat(4).as_str()] {
+            let canonical = with_check(prefix, "7K3Q", "9XPR");
+            let bare: String = canonical.chars().filter(|&c| c != '-').collect();
+            assert_eq!(
+                CertificateNumber::parse(&bare).unwrap().as_str(),
+                canonical,
+                "{bare}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_typo_is_still_caught_however_the_number_is_typed() {
+        let canonical = with_check("MLOAF", "70K1", "9X1R");
+        let check = canonical.chars().last().unwrap();
+        for typo in [
+            format!("mloaf70k19x2r{check}"),
+            format!("mloaf-70k1-x91r-{check}"),
+            format!("MLOAF 7OK1 9XIP {check}"),
+            // With hyphens, a character left out is a shape that is wrong.
+            format!("MLOAF-70K-9X1R-{check}"),
+            "MLOAF-70K1-9X1R".to_string(),
+        ] {
+            assert!(CertificateNumber::parse(&typo).is_none(), "{typo} accepted");
+        }
+    }
+
+    #[test]
+    fn the_check_character_is_read_as_printed_or_as_a_look_alike_of_0_or_1() {
+        // Payloads whose check is each of 0, 1, O, I and L.
+        let mut found = std::collections::HashMap::new();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(7);
+        while found.len() < 5 {
+            let random: String = (0..RANDOM_CHARS)
+                .map(|_| CROCKFORD[rng.random_range(0..32)] as char)
+                .collect();
+            let (a, b) = random.split_at(GROUP_CHARS);
+            match check_char(&format!("MLOAF{random}")) {
+                Some(check) if "01OIL".contains(check) => {
+                    found.entry(check).or_insert(with_check("MLOAF", a, b));
+                }
+                _ => {}
+            }
+        }
+        let retyped = |number: &str, check: char| format!("{}{check}", &number[..number.len() - 1]);
+        // 0 and 1 may be typed as their look-alikes.
+        for (check, lookalikes) in [('0', "Oo"), ('1', "IiLl")] {
+            let number = &found[&check];
+            for typed in lookalikes.chars() {
+                assert_eq!(
+                    CertificateNumber::parse(&retyped(number, typed))
+                        .unwrap()
+                        .as_str(),
+                    number
+                );
+            }
+        }
+        // An older number whose check is O, I or L verifies as printed, and only so.
+        for check in ['O', 'I', 'L'] {
+            let number = &found[&check];
+            assert_eq!(CertificateNumber::parse(number).unwrap().as_str(), number);
+            let lower = retyped(number, check.to_ascii_lowercase());
+            assert_eq!(CertificateNumber::parse(&lower).unwrap().as_str(), number);
+            for other in ['0', '1', 'O', 'I', 'L']
+                .into_iter()
+                .filter(|&c| c != check)
+            {
+                assert!(CertificateNumber::parse(&retyped(number, other)).is_none());
+            }
+        }
+    }
+
+    #[test]
+    fn no_new_number_has_a_look_alike_for_its_check() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        for i in 0..2000 {
+            let number = CertificateNumber::generate(["MLOA-F", "MLOA-AG"][i % 2], &mut rng);
+            let check = number.as_str().chars().last().unwrap();
+            assert!(!"OIL".contains(check), "{number}");
         }
     }
 }

@@ -54,8 +54,9 @@ pub async fn login(
     password: Password,
     client: String,
 ) -> ApiResult<TokenPair> {
-    // Throttle by what was typed, account or not, so the answer reveals nothing.
-    let account = email.trim().to_lowercase();
+    // Throttle by what was typed, account or not, so the answer reveals nothing; in the
+    // form addresses are stored in, so that every way of typing one finds its account.
+    let account = Email::normalise(email);
     let now = state.clock.now();
     let (acct, cli) = (account.clone(), client.clone());
     let user = state

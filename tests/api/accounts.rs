@@ -114,6 +114,49 @@ both_backends! {
         assert_eq!(app.register("x@example.com", PASSWORD, "X").await.status(), StatusCode::CREATED);
     }
 
+    async fn one_address_typed_precomposed_or_decomposed_is_one_account(app: TestApp) {
+        // U+00FC, and u followed by the combining diaeresis U+0308: the same text to a reader.
+        let resp = app.register("j\u{FC}rgen@example.com", PASSWORD, "Ju\u{308}rgen Mu\u{308}ller").await;
+        assert_eq!(resp.status(), StatusCode::CREATED);
+        let body: Value = resp.json().await.unwrap();
+        assert_eq!(body["email"], "j\u{FC}rgen@example.com");
+        assert_eq!(body["full_name"], "J\u{FC}rgen M\u{FC}ller", "stored composed");
+        let again = app.register("ju\u{308}rgen@example.com", "another long passphrase", "Impostor").await;
+        assert_problem(again, StatusCode::CONFLICT, "email_taken").await;
+        let again = app.register("JU\u{308}RGEN@Example.com", "another long passphrase", "Impostor").await;
+        assert_problem(again, StatusCode::CONFLICT, "email_taken").await;
+        for typed in ["ju\u{308}rgen@example.com", "JU\u{308}RGEN@EXAMPLE.COM", " J\u{DC}rgen@example.com "] {
+            let resp = app.login(typed, PASSWORD).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{typed:?}");
+            let body: Value = resp.json().await.unwrap();
+            let me: Value = app.get("/v1/me", body["access_token"].as_str()).await.json().await.unwrap();
+            assert_eq!(me["email"], "j\u{FC}rgen@example.com");
+        }
+        let wrong = app.login("ju\u{308}rgen@example.com", "not the password").await;
+        assert_problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+
+    async fn invisible_characters_in_an_email_or_a_name_are_validation_failed(app: TestApp) {
+        let problem = assert_problem(app.register("ada\u{200B}@example.com", PASSWORD, "Ada").await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        assert!(problem["detail"].as_str().unwrap().contains("U+200B"), "{problem}");
+        // A right-to-left override would print "Ada Lovelace" from "Ada ecalevoL".
+        let problem = assert_problem(app.register("ada@example.com", PASSWORD, "Ada \u{202E}ecalevoL").await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        assert!(problem["detail"].as_str().unwrap().contains("U+202E"), "{problem}");
+        let problem = assert_problem(app.register("\u{FEFF}ada@example.com", PASSWORD, "Ada").await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        assert!(problem["detail"].as_str().unwrap().contains("U+FEFF"), "{problem}");
+        // An admin's new user is held to the same rules.
+        let admin = app.user_with_role("root@example.com", Role::Admin).await;
+        for (email, name) in [("pat\u{2060}@example.com", "Pat"), ("pat@example.com", "Pat\u{AD}Proctor"), ("pat@example.com", "Pat\u{2067}")] {
+            let body = json!({"email": email, "password": PASSWORD, "full_name": name, "role": "proctor"});
+            assert_problem(app.post("/v1/admin/users", Some(&admin.access), &body).await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        }
+        // Signing in with such an address finds no account and says no more than that.
+        assert_eq!(app.register("ada@example.com", PASSWORD, "Ada Lovelace").await.status(), StatusCode::CREATED);
+        assert_problem(app.login("ada\u{200B}@example.com", PASSWORD).await, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+        // None of the refused requests created an account.
+        assert_eq!(app.register("pat@example.com", PASSWORD, "Pat").await.status(), StatusCode::CREATED);
+    }
+
     async fn an_admin_cannot_create_an_unknown_role(app: TestApp) {
         let admin = app.user_with_role("root@example.com", Role::Admin).await;
         let body = json!({"email": "x@example.com", "password": PASSWORD, "full_name": "X", "role": "partner"});

@@ -128,6 +128,52 @@ both_backends! {
         assert_problem(app.get(&format!("/v1/verify/{}", unknown_number()), None).await, StatusCode::NOT_FOUND, "not_found").await;
     }
 
+    async fn a_number_typed_from_paper_finds_its_certificate(app: TestApp) {
+        let t = app.candidate("ada@example.com").await;
+        let n = number(&pass(&app, &t, "MLOA-F").await);
+        // The issued number as a person might type it: lower case, no hyphens, O for 0 and
+        // L for 1 wherever the random part has them.
+        let (prefix, rest) = n.split_once('-').unwrap();
+        let rest: String = rest.chars().filter(|&c| c != '-').map(|c| match c { '0' => 'o', '1' => 'l', c => c.to_ascii_lowercase() }).collect();
+        let typed = format!("{}{rest}", prefix.to_lowercase());
+        let resp = app.get(&format!("/v1/verify/{typed}"), None).await;
+        assert_eq!(resp.status(), StatusCode::OK, "{typed}");
+        let v: Value = resp.json().await.unwrap();
+        assert_eq!(v["number"], n.as_str());
+
+        // The random part of that number may have no 0 or 1; this one has both. It is
+        // stored as a copy of the issued certificate, for an attempt of another candidate.
+        let fixed = "MLOAF-70K1-9X1R-3";
+        assert_eq!(invigil::domain::certificate::CertificateNumber::parse(fixed).unwrap().as_str(), fixed);
+        let bob = app.candidate("bob@example.com").await;
+        let attempt = app.start_attempt(&bob.access, "MLOA-F").await;
+        let attempt_id = attempt["id"].as_str().unwrap().to_string();
+        let issued = n.clone();
+        app.state.db.write(move |c| {
+            use invigil::db::certificates as rows;
+            let mut row = rows::find(c, &issued)?.expect("the issued certificate").row;
+            row.number = fixed.to_string();
+            row.issuing_attempt_id = attempt_id;
+            Ok(rows::insert(c, &row)?)
+        }).await.unwrap();
+        for typed in ["mloaf70k19x1r3", "mloaf7ok19xlr3", "MLOAF 7OKL 9XIR 3", "mloaf-7oki-9x1r-3"] {
+            let resp = app.get(&format!("/v1/verify/{typed}"), None).await;
+            assert_eq!(resp.status(), StatusCode::OK, "{typed}");
+            let v: Value = resp.json().await.unwrap();
+            assert_eq!(v["number"], fixed, "{typed}");
+            assert_eq!(v["holder_name"], "Test Candidate");
+        }
+        let resp = app.get("/v1/certificates/mloaf7ok19xlr3/credential", None).await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        let key = partner_key(&app).await;
+        let resp = batch(&app, Some(&key), json!(["mloaf7ok19xlr3", typed])).await;
+        let body: Value = resp.json().await.unwrap();
+        let results = body["results"].as_array().unwrap();
+        assert_eq!((results[0]["found"].as_bool(), results[1]["found"].as_bool()), (Some(true), Some(true)), "{body}");
+        // A real typo is still one, however it is typed: 9X2R for 9X1R.
+        assert_problem(app.get("/v1/verify/mloaf7ok19x2r3", None).await, StatusCode::BAD_REQUEST, "malformed_number").await;
+    }
+
     async fn partners_verify_in_bulk_with_a_key_shown_once(app: TestApp) {
         let t = app.candidate("ada@example.com").await;
         let n = number(&pass(&app, &t, "MLOA-F").await);
