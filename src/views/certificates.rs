@@ -11,6 +11,7 @@ pub struct CertificateView {
     pub level: String,
     pub holder_name: String,
     /// `active`, `renewal_due`, `expired` or `revoked`, as of today.
+    #[schema(value_type = crate::domain::certificate::CertificateStatus)]
     pub status: String,
     pub issued_on: String,
     pub expires_on: String,
@@ -33,6 +34,7 @@ pub struct CertificateEventView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerificationView {
     pub number: String,
+    #[schema(value_type = crate::domain::certificate::CertificateStatus)]
     pub status: String,
     pub holder_name: String,
     pub certification_code: String,
@@ -53,6 +55,7 @@ pub struct PartnerVerificationView {
     pub number: String,
     pub found: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::domain::certificate::CertificateStatus>)]
     pub status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holder_name: Option<String>,

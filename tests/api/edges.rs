@@ -280,6 +280,10 @@ async fn the_openapi_document_states_every_problem_and_names_this_project() {
         .unwrap()
         .contains(&json!("focus_lost")));
     assert!(schemas["QuestionKind"]["enum"].is_array());
+    assert!(schemas["CertificateStatus"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("renewal_due")));
     let submit =
         &doc["paths"]["/v1/attempts/{id}/submit"]["post"]["responses"]["409"]["description"];
     assert!(
