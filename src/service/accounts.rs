@@ -57,6 +57,8 @@ pub async fn login(
     // Throttle by what was typed, account or not, so the answer reveals nothing; in the
     // form addresses are stored in, so that every way of typing one finds its account.
     let account = Email::normalise(email);
+    // Accounts registered before addresses were normalised are stored as typed then.
+    let as_typed = email.trim().to_lowercase();
     let now = state.clock.now();
     let (acct, cli) = (account.clone(), client.clone());
     let user = state
@@ -68,7 +70,11 @@ pub async fn login(
                 return Err(ApiError::TooManyAttempts { retry_after_secs });
             }
             throttle::record(conn, &acct, &cli, now)?;
-            Ok(users::find_by_email(conn, &acct)?)
+            match users::find_by_email(conn, &acct)? {
+                Some(user) => Ok(Some(user)),
+                None if as_typed != acct => Ok(users::find_by_email(conn, &as_typed)?),
+                None => Ok(None),
+            }
         })
         .await?;
 

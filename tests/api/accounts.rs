@@ -136,6 +136,15 @@ both_backends! {
         assert_problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
     }
 
+    async fn an_account_stored_decomposed_before_normalisation_still_signs_in(app: TestApp) {
+        assert_eq!(app.register("placeholder@example.com", PASSWORD, "Jurgen").await.status(), StatusCode::CREATED);
+        app.state.db.write(|conn| {
+            use diesel::RunQueryDsl;
+            Ok(diesel::sql_query("UPDATE users SET email = 'ju\u{308}rgen@example.com' WHERE email = 'placeholder@example.com'").execute(conn)?)
+        }).await.unwrap();
+        assert_eq!(app.login("ju\u{308}rgen@example.com", PASSWORD).await.status(), StatusCode::OK);
+    }
+
     async fn invisible_characters_in_an_email_or_a_name_are_validation_failed(app: TestApp) {
         let problem = assert_problem(app.register("ada\u{200B}@example.com", PASSWORD, "Ada").await, StatusCode::BAD_REQUEST, "validation_failed").await;
         assert!(problem["detail"].as_str().unwrap().contains("U+200B"), "{problem}");
