@@ -4,12 +4,13 @@
 //! the outermost of them appended. Anything left of it was written by the client and may
 //! be anything (MDN, "X-Forwarded-For: Selecting an IP address").
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 /// The client address from the `X-Forwarded-For` header values (in the order received,
 /// several headers concatenate) behind `hops` trusted proxies; None when the header is
 /// missing, holds fewer entries than the proxies that must have appended to it, or the
-/// chosen entry is not an IP address.
+/// chosen entry is not an IP address (with or without a port). The caller then falls back
+/// to the peer: the balancer's own address, one budget shared by everyone behind it.
 pub fn client_addr<'a>(values: impl IntoIterator<Item = &'a str>, hops: usize) -> Option<String> {
     let entries: Vec<&str> = values
         .into_iter()
@@ -19,7 +20,12 @@ pub fn client_addr<'a>(values: impl IntoIterator<Item = &'a str>, hops: usize) -
         .collect();
     let hops = hops.max(1);
     let chosen = entries.len().checked_sub(hops).map(|i| entries[i])?;
-    chosen.parse::<IpAddr>().ok().map(|ip| ip.to_string())
+    // Some balancers append the port too (`203.0.113.7:41234`, `[2001:db8::1]:443`).
+    chosen
+        .parse::<IpAddr>()
+        .or_else(|_| chosen.parse::<SocketAddr>().map(|s| s.ip()))
+        .ok()
+        .map(|ip| ip.to_string())
 }
 
 #[cfg(test)]

@@ -83,14 +83,30 @@ pub fn find_for_update(conn: &mut DbConn, id: &str) -> QueryResult<Option<Attemp
     }
 }
 
-/// Open attempts whose answering time (deadline + grace) ended before `cutoff`.
-pub fn overdue(conn: &mut DbConn, cutoff: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
-    at::table
+/// Running attempts whose answering time (deadline + grace) ended before `cutoff`, as
+/// (deadline, id), earliest first, after `after` in that order: a sweep pages through them
+/// all, so attempts it cannot finalise never hide the others.
+pub fn overdue(
+    conn: &mut DbConn,
+    cutoff: NaiveDateTime,
+    after: Option<&(NaiveDateTime, String)>,
+    limit: i64,
+) -> QueryResult<Vec<(NaiveDateTime, String)>> {
+    let mut query = at::table
         .filter(at::status.eq(IN_PROGRESS))
         .filter(at::deadline.lt(cutoff))
-        .order(at::deadline.asc())
+        .into_boxed();
+    if let Some((deadline, id)) = after {
+        query = query.filter(
+            at::deadline
+                .gt(*deadline)
+                .or(at::deadline.eq(*deadline).and(at::id.gt(id.clone()))),
+        );
+    }
+    query
+        .order((at::deadline.asc(), at::id.asc()))
         .limit(limit)
-        .select(at::id)
+        .select((at::deadline, at::id))
         .load(conn)
 }
 

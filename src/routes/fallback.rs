@@ -36,7 +36,7 @@ impl RouteTable {
         RouteTable { routes }
     }
 
-    /// The methods `path` answers, HEAD with GET; empty when no route has this path.
+    /// The methods `path` answers; empty when no route has this path.
     pub fn allowed(&self, path: &str) -> BTreeSet<String> {
         let asked = segments(path);
         let mut allowed = BTreeSet::new();
@@ -49,18 +49,13 @@ impl RouteTable {
                 allowed.extend(methods.iter().cloned());
             }
         }
-        if allowed.contains("GET") {
-            allowed.insert("HEAD".into());
-        }
         allowed
     }
 }
 
+/// A path's segments as routing sees them: `/v1/me/` is not `/v1/me`.
 fn segments(path: &str) -> Vec<String> {
-    path.trim_end_matches('/')
-        .split('/')
-        .map(str::to_string)
-        .collect()
+    path.split('/').map(str::to_string).collect()
 }
 
 /// The default service.
@@ -95,7 +90,7 @@ mod tests {
     #[test]
     fn a_known_path_lists_its_methods() {
         let allowed: Vec<String> = table().allowed("/v1/attempts/abc").into_iter().collect();
-        assert_eq!(allowed, vec!["GET", "HEAD"]);
+        assert_eq!(allowed, vec!["GET"]);
         let allowed: Vec<String> = table()
             .allowed("/v1/attempts/abc/submit")
             .into_iter()
@@ -108,5 +103,6 @@ mod tests {
         assert!(table().allowed("/v1/attempts").is_empty());
         assert!(table().allowed("/v1/attempts/abc/nothing").is_empty());
         assert!(table().allowed("/v1/attempts//submit").is_empty());
+        assert!(table().allowed("/v1/attempts/abc/").is_empty());
     }
 }

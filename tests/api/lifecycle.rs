@@ -129,6 +129,36 @@ both_backends! {
         assert_eq!(attempt["status"], "paused");
     }
 
+    async fn a_start_that_is_refused_keeps_the_overdue_attempt_it_finalised(app: TestApp) {
+        let (_t, _proctor, aid) = setup(&app).await;
+        app.clock.advance(Duration::minutes(62));
+        let t = app.tokens("ada@example.com").await;
+        // The overdue blank attempt fails; the retake wait it starts refuses this start.
+        let again = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
+        assert_problem(again, StatusCode::TOO_MANY_REQUESTS, "retake_wait").await;
+        assert_eq!(invigil::service::attempts::sweep(&app.state).await.unwrap(), 0, "already finalised, and kept");
+        let attempt: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
+        assert_eq!(attempt["status"], "failed");
+    }
+
+    async fn an_overdue_pass_certifies_before_the_next_start_is_judged(app: TestApp) {
+        let (t, _proctor, aid) = setup(&app).await;
+        app.answer(&t.access, &aid, 30).await;
+        // Heartbeats to the last minute (signing in again as tokens run out): a clean pass,
+        // once the deadline has passed.
+        for minutes in [14, 14, 14, 14, 3] {
+            let t = app.tokens("ada@example.com").await;
+            app.live_for(&t.access, &aid, Duration::minutes(minutes)).await;
+        }
+        app.clock.advance(Duration::minutes(3));
+        let t = app.tokens("ada@example.com").await;
+        let again = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
+        assert_problem(again, StatusCode::CONFLICT, "already_certified").await;
+        let mine: Vec<Value> = app.get("/v1/me/attempts", Some(&t.access)).await.json().await.unwrap();
+        assert_eq!(mine.len(), 1, "no second attempt was started");
+        assert_eq!(mine[0]["status"], "passed");
+    }
+
     async fn a_held_pass_blocks_another_attempt_until_it_is_decided(app: TestApp) {
         let (t, proctor, aid) = setup(&app).await;
         held_pass(&app, &t, &aid).await;

@@ -118,34 +118,42 @@ pub fn finalize(
 /// still finds it overdue. An attempt that cannot be finalised is logged and left for the
 /// next sweep; it never stops the sweep for the others.
 pub async fn sweep(state: &AppState) -> ApiResult<usize> {
+    const PAGE: i64 = 200;
     let timing = Timing::of(state);
     let cutoff = to_db_time(timing.now - timing.grace);
-    let ids = state
-        .db
-        .read(move |conn| Ok(rows::overdue(conn, cutoff, 200)?))
-        .await?;
     let mut finalised = 0;
-    for id in ids {
-        let closed = state
+    let mut after: Option<(NaiveDateTime, String)> = None;
+    loop {
+        let from = after.clone();
+        let page = state
             .db
-            .write({
-                let id = id.clone();
-                move |conn| match rows::find_for_update(conn, &id)? {
-                    Some(attempt) => expire_if_overdue(conn, &attempt, &timing),
-                    None => Ok(false),
+            .read(move |conn| Ok(rows::overdue(conn, cutoff, from.as_ref(), PAGE)?))
+            .await?;
+        for (_, id) in &page {
+            let closed = state
+                .db
+                .write({
+                    let id = id.clone();
+                    move |conn| match rows::find_for_update(conn, &id)? {
+                        Some(attempt) => expire_if_overdue(conn, &attempt, &timing),
+                        None => Ok(false),
+                    }
+                })
+                .await;
+            match closed {
+                Ok(closed) => finalised += usize::from(closed),
+                // The database itself is gone: the rest would fail the same way.
+                Err(e @ (ApiError::Unavailable(_) | ApiError::Busy { .. })) => return Err(e),
+                Err(e) => {
+                    tracing::error!(attempt_id = %id, error = %e, "could not finalise an overdue attempt")
                 }
-            })
-            .await;
-        match closed {
-            Ok(closed) => finalised += usize::from(closed),
-            // The database itself is gone: the rest would fail the same way.
-            Err(e @ ApiError::Unavailable(_)) => return Err(e),
-            Err(e) => {
-                tracing::error!(attempt_id = %id, error = %e, "could not finalise an overdue attempt")
             }
         }
+        if (page.len() as i64) < PAGE {
+            return Ok(finalised);
+        }
+        after = page.last().cloned();
     }
-    Ok(finalised)
 }
 
 #[derive(Serialize, Deserialize)]

@@ -102,3 +102,24 @@ pub async fn settle(db: &Db, timing: Timing, reach: Reach, attempt_id: String) -
     }
     Ok(())
 }
+
+/// Finalises every open attempt of the candidate whose time is up, each in a transaction
+/// of its own (re-checked on the locked row). What follows then sees their outcomes.
+pub async fn settle_candidate(db: &Db, timing: Timing, user_id: &str) -> ApiResult<()> {
+    let overdue: Vec<String> = db
+        .read({
+            let user_id = user_id.to_string();
+            move |conn| {
+                Ok(rows::open_for_user(conn, &user_id)?
+                    .into_iter()
+                    .filter(|a| timing.overdue(a))
+                    .map(|a| a.id)
+                    .collect())
+            }
+        })
+        .await?;
+    for id in overdue {
+        settle(db, timing, Reach::Owner(user_id.to_string()), id).await?;
+    }
+    Ok(())
+}

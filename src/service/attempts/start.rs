@@ -1,8 +1,7 @@
 //! Starting an attempt: eligibility, the yearly limit and retake wait, drawing the form
 //! and setting its pass mark and deadline.
 
-use super::finalise::expire_if_overdue;
-use super::open::Reach;
+use super::open::settle_candidate;
 use super::stored::{decode, encode, kind_of};
 use super::views::attempt_view;
 use crate::db::attempts::{self as rows, AttemptQuestionRow, AttemptRow, VersionRow};
@@ -19,10 +18,17 @@ use crate::state::AppState;
 use crate::views::{instant, AttemptView};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
-/// Starts an attempt at `code` for the candidate, if they may.
+/// Starts an attempt at `code` for the candidate, if they may. Errors: 404 for an
+/// unknown certification; 403 `prerequisite_missing`; 409 `already_certified`,
+/// `attempt_in_progress` or `attempt_under_review`; 429 `retake_wait` or
+/// `attempt_limit_reached`.
 pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult<AttemptView> {
     let timing = Timing::of(state);
     let seed = form::new_seed();
+    // An open attempt whose time is up is finished first, in a transaction of its own that
+    // commits whatever this start then decides; it no longer blocks, and its outcome (a
+    // certificate, a retake wait) counts in the checks below.
+    settle_candidate(&state.db, timing, &user_id).await?;
     state
         .db
         .write(move |conn| {
@@ -34,13 +40,8 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
                 &code,
                 certificates::today(timing.now),
             )?;
-            // An open attempt whose time is up is finished first; it no longer blocks.
-            let reach = Reach::Owner(user_id.clone());
-            for open in rows::open_for_user(conn, &user_id)? {
-                let open = reach.find_for_update(conn, &open.id)?;
-                if !expire_if_overdue(conn, &open, &timing)? && open.is_open() {
-                    return Err(ApiError::another_attempt_open());
-                }
+            if !rows::open_for_user(conn, &user_id)?.is_empty() {
+                return Err(ApiError::another_attempt_open());
             }
             // A held pass is decided before the next try: its review may yet certify.
             if rows::awaiting_review(conn, &user_id, &code)? {

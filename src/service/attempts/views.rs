@@ -2,7 +2,7 @@
 //! result, and the list of their attempts. An overdue attempt is finalised first.
 
 use super::finalise::DomainScore;
-use super::open::{settle, Reach};
+use super::open::{settle, settle_candidate, Reach};
 use super::stored::decode;
 use crate::db::attempts::{self as rows, AnswerRow, AttemptRow, ResultRow};
 use crate::db::proctoring as proctoring_rows;
@@ -65,22 +65,7 @@ pub async fn list_mine(
     paging: Paging,
 ) -> ApiResult<Page<AttemptSummaryView>> {
     let timing = Timing::of(state);
-    let overdue: Vec<String> = state
-        .db
-        .read({
-            let user_id = user_id.clone();
-            move |conn| {
-                Ok(rows::open_for_user(conn, &user_id)?
-                    .into_iter()
-                    .filter(|a| timing.overdue(a))
-                    .map(|a| a.id)
-                    .collect())
-            }
-        })
-        .await?;
-    for id in overdue {
-        settle(&state.db, timing, Reach::Owner(user_id.clone()), id).await?;
-    }
+    settle_candidate(&state.db, timing, &user_id).await?;
     state
         .db
         .read(move |conn| {

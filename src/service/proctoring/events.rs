@@ -5,7 +5,7 @@ use crate::auth::extract::ClientInfo;
 use crate::db::attempts as attempt_rows;
 use crate::db::proctoring::{self as rows, EventRow};
 use crate::db::{self, from_db_time, to_db_time};
-use crate::domain::lifecycle::AttemptEvent;
+use crate::domain::lifecycle::{AttemptEvent, AttemptStatus};
 use crate::domain::proctoring::EventType;
 use crate::error::{ApiError, ApiResult};
 use crate::service::attempts::{touch, Reach};
@@ -115,16 +115,29 @@ pub async fn sweep_silence(state: &AppState) -> ApiResult<usize> {
         .await?;
     let mut raised = 0;
     for id in ids {
-        raised += state
+        let refreshed = state
             .db
-            .write(move |conn| {
-                let Some(attempt) = attempt_rows::find_for_update(conn, &id)? else {
-                    return Ok(0);
-                };
-                let before = rows::flags(conn, &id)?.len();
-                Ok(flags::refresh(conn, &attempt, &timing, None)?.len() - before)
+            .write({
+                let id = id.clone();
+                move |conn| {
+                    // Only a running attempt can fall silent; one closed meanwhile is done.
+                    let attempt = match attempt_rows::find_for_update(conn, &id)? {
+                        Some(a) if a.status()? == AttemptStatus::InProgress => a,
+                        _ => return Ok(0),
+                    };
+                    let before = rows::flags(conn, &id)?.len();
+                    Ok(flags::refresh(conn, &attempt, &timing, None)?.len() - before)
+                }
             })
-            .await?;
+            .await;
+        match refreshed {
+            Ok(n) => raised += n,
+            Err(e @ (ApiError::Unavailable(_) | ApiError::Busy { .. })) => return Err(e),
+            // One attempt's fault does not keep the others' silence unnoticed.
+            Err(e) => {
+                tracing::error!(attempt_id = %id, error = %e, "could not look at a silent attempt")
+            }
+        }
     }
     Ok(raised)
 }

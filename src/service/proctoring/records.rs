@@ -143,11 +143,17 @@ pub async fn audit_trail(
                 // This page covers (previous page's last entry, this page's last entry].
                 let lower = paging.after.as_ref().map(|c| c.at);
                 let upper = page.next.as_ref().map(|c| c.at);
-                for (bucket, n) in save_minutes(&rows::saves(conn, id)?) {
-                    let inside = lower.is_none_or(|l| bucket > l)
-                        && upper.is_none_or(|u| bucket <= u)
-                        && filter.from.is_none_or(|f| bucket >= f)
-                        && filter.to.is_none_or(|t| bucket < t);
+                // Saves are the candidate's: a user filter for someone else leaves them out.
+                let owner = attempt_rows::find(conn, id)?.map(|a| a.user_id);
+                let saves: Vec<SaveRow> = rows::saves(conn, id)?
+                    .into_iter()
+                    .filter(|s| filter.from.is_none_or(|f| s.saved_at >= f))
+                    .filter(|s| filter.to.is_none_or(|t| s.saved_at < t))
+                    .filter(|_| filter.user_id.is_none() || filter.user_id == owner)
+                    .collect();
+                for (bucket, n) in save_minutes(&saves) {
+                    let inside =
+                        lower.is_none_or(|l| bucket > l) && upper.is_none_or(|u| bucket <= u);
                     if inside {
                         trail.push((bucket, 0, 0, saves_view(bucket, n, id)));
                     }
