@@ -1,13 +1,15 @@
 use super::*;
 
 fn email() -> Email {
-    Email::parse("ada@example.com").unwrap()
+    Email::parse("ada@example.com").expect("well-formed")
 }
 
 #[test]
 fn emails_are_trimmed_and_lower_cased() {
     assert_eq!(
-        Email::parse("  Ada@Example.COM ").unwrap().as_str(),
+        Email::parse("  Ada@Example.COM ")
+            .expect("well-formed")
+            .as_str(),
         "ada@example.com"
     );
 }
@@ -44,7 +46,9 @@ fn an_address_is_at_most_254_characters_with_64_before_the_at() {
 #[test]
 fn an_address_prints_as_its_normal_form() {
     assert_eq!(
-        Email::parse(" Ada@Example.com").unwrap().to_string(),
+        Email::parse(" Ada@Example.com")
+            .expect("well-formed")
+            .to_string(),
         "ada@example.com"
     );
 }
@@ -69,8 +73,16 @@ fn a_new_password_has_at_most_256_characters() {
 #[test]
 fn a_password_typed_at_login_is_bounded_but_not_judged() {
     let longest = "é".repeat(256);
-    assert_eq!(Password::parse_attempt(&longest).unwrap().expose(), longest);
-    assert_eq!(Password::parse_attempt("x").unwrap().expose(), "x");
+    assert_eq!(
+        Password::parse_attempt(&longest)
+            .expect("well-formed")
+            .expose(),
+        longest
+    );
+    assert_eq!(
+        Password::parse_attempt("x").expect("well-formed").expose(),
+        "x"
+    );
     for refused in [String::new(), "é".repeat(257)] {
         assert!(matches!(
             Password::parse_attempt(&refused),
@@ -101,7 +113,7 @@ fn roles_read_and_print_as_their_names() {
         (Role::Admin, "admin"),
     ] {
         assert_eq!(role.as_str(), name);
-        assert_eq!(Role::parse(name).unwrap(), role);
+        assert_eq!(Role::parse(name).expect("well-formed"), role);
     }
     assert!(matches!(
         Role::parse("root"),
@@ -142,7 +154,7 @@ fn a_long_unusual_password_is_accepted() {
 
 #[test]
 fn passwords_never_show_in_debug_output() {
-    let p = Password::parse_new("a secret that is long", &email()).unwrap();
+    let p = Password::parse_new("a secret that is long", &email()).expect("well-formed");
     assert_eq!(format!("{p:?}"), "Password(…)");
 }
 
@@ -172,19 +184,23 @@ const INVISIBLE: [char; 19] = [
 
 #[test]
 fn one_address_typed_precomposed_or_decomposed_is_one_email() {
-    let precomposed = Email::parse("j\u{FC}rgen@example.com").unwrap();
-    let decomposed = Email::parse("ju\u{308}rgen@example.com").unwrap();
+    let precomposed = Email::parse("j\u{FC}rgen@example.com").expect("well-formed");
+    let decomposed = Email::parse("ju\u{308}rgen@example.com").expect("well-formed");
     assert_eq!(precomposed, decomposed);
     assert_eq!(precomposed.as_str(), "j\u{FC}rgen@example.com");
     // Upper case, precomposed or not, is the same address too.
     for other in ["J\u{DC}RGEN@EXAMPLE.COM", "JU\u{308}rgen@Example.com"] {
-        assert_eq!(Email::parse(other).unwrap(), precomposed, "{other:?}");
+        assert_eq!(
+            Email::parse(other).expect("well-formed"),
+            precomposed,
+            "{other:?}"
+        );
     }
 }
 
 #[test]
 fn login_looks_up_the_form_an_address_is_stored_in() {
-    let stored = Email::parse("j\u{FC}rgen@example.com").unwrap();
+    let stored = Email::parse("j\u{FC}rgen@example.com").expect("well-formed");
     assert_eq!(
         Email::normalise("  JU\u{308}RGEN@example.com "),
         stored.as_str()
@@ -197,11 +213,13 @@ fn login_looks_up_the_form_an_address_is_stored_in() {
 fn lower_casing_is_not_case_folding() {
     // Folding would make these one address; mail servers keep them apart.
     assert_ne!(
-        Email::parse("stra\u{DF}e@example.com").unwrap(),
-        Email::parse("strasse@example.com").unwrap()
+        Email::parse("stra\u{DF}e@example.com").expect("well-formed"),
+        Email::parse("strasse@example.com").expect("well-formed")
     );
     assert_eq!(
-        Email::parse("STRASSE@example.com").unwrap().as_str(),
+        Email::parse("STRASSE@example.com")
+            .expect("well-formed")
+            .as_str(),
         "strasse@example.com"
     );
 }
@@ -261,13 +279,18 @@ fn names_in_any_script_with_accents_apostrophes_and_hyphens_are_kept() {
         "Nguy\u{1EC5}n V\u{103}n An",
         "\u{141}ukasz \u{17B}\u{F3}\u{142}kiewicz",
     ] {
-        assert_eq!(FullName::parse(name).unwrap().as_str(), name, "{name}");
+        assert_eq!(
+            FullName::parse(name).expect("well-formed").as_str(),
+            name,
+            "{name}"
+        );
     }
 }
 
 #[test]
 fn names_are_stored_composed_and_trimmed() {
-    let decomposed = FullName::parse(" Zoe\u{308} Nguye\u{302}\u{303}n\u{3000}").unwrap();
+    let decomposed =
+        FullName::parse(" Zoe\u{308} Nguye\u{302}\u{303}n\u{3000}").expect("well-formed");
     assert_eq!(decomposed.as_str(), "Zo\u{EB} Nguy\u{1EC5}n");
     // 200 characters once composed, though 400 as typed.
     assert!(FullName::parse(&"e\u{301}".repeat(200)).is_ok());
@@ -280,7 +303,9 @@ fn names_are_bounded_and_printable() {
     assert!(FullName::parse(&"x".repeat(201)).is_err());
     assert!(FullName::parse(&"é".repeat(200)).is_ok());
     assert_eq!(
-        FullName::parse(" Ada Lovelace ").unwrap().as_str(),
+        FullName::parse(" Ada Lovelace ")
+            .expect("well-formed")
+            .as_str(),
         "Ada Lovelace"
     );
 }

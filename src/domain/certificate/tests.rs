@@ -2,7 +2,7 @@ use super::*;
 use rand::SeedableRng;
 
 fn d(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("well-formed")
 }
 
 #[test]
@@ -81,7 +81,7 @@ fn every_single_typo_and_adjacent_swap_of_many_numbers_is_caught() {
     for i in 0..400 {
         let number = CertificateNumber::generate(codes[i % 4], &mut rng);
         let chars: Vec<char> = number.as_str().chars().collect();
-        let prefix_end = number.as_str().find('-').unwrap();
+        let prefix_end = number.as_str().find('-').expect("well-formed");
         for pos in 0..chars.len() {
             if chars[pos] == '-' {
                 continue;
@@ -144,7 +144,8 @@ fn the_check_character_is_the_documented_sum() {
 
 #[test]
 fn a_number_prints_as_it_reads() {
-    let number = CertificateNumber::parse(&with_check("MLOAF", "7K3Q", "9XPR")).unwrap();
+    let number =
+        CertificateNumber::parse(&with_check("MLOAF", "7K3Q", "9XPR")).expect("well-formed");
     assert_eq!(number.to_string(), number.as_str());
 }
 
@@ -194,9 +195,9 @@ fn malformed_shapes_are_refused() {
 fn a_number_is_read_as_a_person_types_it_from_paper() {
     // A number with 0 and 1 in both groups (and a check that is neither).
     let canonical = with_check("MLOAF", "70K1", "9X1R");
-    let number = CertificateNumber::parse(&canonical).unwrap();
+    let number = CertificateNumber::parse(&canonical).expect("well-formed");
     assert_eq!(number.as_str(), canonical);
-    let check = canonical.chars().last().unwrap();
+    let check = canonical.chars().last().expect("well-formed");
     for typed in [
         canonical.to_lowercase(),
         format!("MLOAF70K19X1R{check}"),
@@ -224,14 +225,16 @@ fn a_number_is_read_as_a_person_types_it_from_paper() {
 fn the_prefix_is_read_as_typed_and_split_from_the_right() {
     // O, I and L in the prefix are the certification's letters, not digits.
     let canonical = with_check("MLOAF", "7K3Q", "9XPR");
-    let check = canonical.chars().last().unwrap();
+    let check = canonical.chars().last().expect("well-formed");
     assert!(CertificateNumber::parse(&format!("ML0AF-7K3Q-9XPR-{check}")).is_none());
     // Without hyphens, prefixes of every allowed length are found.
     for prefix in ["MF", "MLOAF", "MLOAP", "AB12".repeat(4).as_str()] {
         let canonical = with_check(prefix, "7K3Q", "9XPR");
         let bare: String = canonical.chars().filter(|&c| c != '-').collect();
         assert_eq!(
-            CertificateNumber::parse(&bare).unwrap().as_str(),
+            CertificateNumber::parse(&bare)
+                .expect("well-formed")
+                .as_str(),
             canonical,
             "{bare}"
         );
@@ -241,7 +244,7 @@ fn the_prefix_is_read_as_typed_and_split_from_the_right() {
 #[test]
 fn a_typo_is_still_caught_however_the_number_is_typed() {
     let canonical = with_check("MLOAF", "70K1", "9X1R");
-    let check = canonical.chars().last().unwrap();
+    let check = canonical.chars().last().expect("well-formed");
     for typo in [
         format!("mloaf70k19x2r{check}"),
         format!("mloaf-70k1-x91r-{check}"),
@@ -278,7 +281,7 @@ fn the_check_character_is_read_as_printed_or_as_a_look_alike_of_0_or_1() {
         for typed in lookalikes.chars() {
             assert_eq!(
                 CertificateNumber::parse(&retyped(number, typed))
-                    .unwrap()
+                    .expect("well-formed")
                     .as_str(),
                 number
             );
@@ -287,9 +290,19 @@ fn the_check_character_is_read_as_printed_or_as_a_look_alike_of_0_or_1() {
     // An older number whose check is O, I or L verifies as printed, and only so.
     for check in ['O', 'I', 'L'] {
         let number = &found[&check];
-        assert_eq!(CertificateNumber::parse(number).unwrap().as_str(), number);
+        assert_eq!(
+            CertificateNumber::parse(number)
+                .expect("well-formed")
+                .as_str(),
+            number
+        );
         let lower = retyped(number, check.to_ascii_lowercase());
-        assert_eq!(CertificateNumber::parse(&lower).unwrap().as_str(), number);
+        assert_eq!(
+            CertificateNumber::parse(&lower)
+                .expect("well-formed")
+                .as_str(),
+            number
+        );
         for other in ['0', '1', 'O', 'I', 'L']
             .into_iter()
             .filter(|&c| c != check)
@@ -304,7 +317,7 @@ fn no_new_number_has_a_look_alike_for_its_check() {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
     for i in 0..2000 {
         let number = CertificateNumber::generate(["MLOA-F", "MLOA-AG"][i % 2], &mut rng);
-        let check = number.as_str().chars().last().unwrap();
+        let check = number.as_str().chars().last().expect("well-formed");
         assert!(!"OIL".contains(check), "{number}");
     }
 }
