@@ -57,7 +57,7 @@ pub async fn get_attempt(
     request_body = SaveAnswer,
     responses(
         (status = 200, body = AnswerView),
-        (status = 400, description = "`invalid_answer`", body = Problem),
+        (status = 400, description = "`invalid_answer` (not a selection this question takes) or `validation_failed` (a malformed body)", body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "`attempt_paused` (a proctor holds it) or `attempt_closed` (it has ended; an overdue attempt is finalised first)", body = Problem),
     ),
