@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod certificate;
 pub mod form;
 pub mod kinds;
+pub mod labs;
 pub mod lifecycle;
 pub mod proctoring;
 pub mod scoring;

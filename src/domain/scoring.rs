@@ -7,7 +7,9 @@ use super::catalog::Percent;
 pub struct ScoredItem {
     pub domain: String,
     pub points: i64,
-    pub right: bool,
+    /// Points earned, 0..=points: all or nothing for a choice item, each passed check's
+    /// points for a lab.
+    pub awarded: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,14 +34,14 @@ pub fn tenths_floor(numerator: i64, denominator: i64) -> Percent {
 
 /// Scores a form against `pass_mark`: passed iff awarded × 1000 ≥ mark (tenths) × possible.
 pub fn score(items: &[ScoredItem], pass_mark: Percent, domain_order: &[String]) -> Score {
-    let awarded: i64 = items.iter().filter(|i| i.right).map(|i| i.points).sum();
+    let awarded: i64 = items.iter().map(|i| i.awarded.clamp(0, i.points)).sum();
     let possible: i64 = items.iter().map(|i| i.points).sum();
     let domains = domain_order
         .iter()
         .map(|d| {
             let mine = items.iter().filter(|i| &i.domain == d);
             let (got, of) = mine.fold((0, 0), |(g, o), i| {
-                (g + if i.right { i.points } else { 0 }, o + i.points)
+                (g + i.awarded.clamp(0, i.points), o + i.points)
             });
             (d.clone(), tenths_floor(got, of))
         })
@@ -78,7 +80,7 @@ mod tests {
             .map(|i| ScoredItem {
                 domain: "D".into(),
                 points: 1,
-                right: i < right,
+                awarded: i64::from(i < right),
             })
             .collect()
     }
@@ -136,17 +138,17 @@ mod tests {
             ScoredItem {
                 domain: "A".into(),
                 points: 3,
-                right: true,
+                awarded: 3,
             },
             ScoredItem {
                 domain: "A".into(),
                 points: 1,
-                right: false,
+                awarded: 0,
             },
             ScoredItem {
                 domain: "B".into(),
                 points: 2,
-                right: false,
+                awarded: 0,
             },
         ];
         let s = score(&form, pct(50.0), &["A".into(), "B".into()]);
@@ -159,6 +161,33 @@ mod tests {
                 ("B".into(), Percent::from_tenths(0))
             ]
         );
+    }
+
+    #[test]
+    fn partial_credit_counts_in_the_total_the_domain_and_the_exact_comparison() {
+        let item = |domain: &str, points, awarded| ScoredItem {
+            domain: domain.into(),
+            points,
+            awarded,
+        };
+        // 20 choice points, 14 right; a 10-point lab with 7: 21/30 = 70.0% passes at 70.
+        let mut form: Vec<ScoredItem> = (0..20).map(|i| item("MC", 1, i64::from(i < 14))).collect();
+        form.push(item("Practical", 10, 7));
+        let s = score(&form, pct(70.0), &["MC".into(), "Practical".into()]);
+        assert_eq!((s.points_awarded, s.points_possible), (21, 30));
+        assert!(s.passed);
+        assert_eq!(
+            s.domains[1],
+            ("Practical".into(), Percent::from_tenths(700))
+        );
+        // One check point fewer fails: 20/30 = 66.6%.
+        form.last_mut().expect("the lab").awarded = 6;
+        let s = score(&form, pct(70.0), &[]);
+        assert!(!s.passed);
+        assert_eq!(s.score.tenths(), 666);
+        // A grade can never award more than the item is worth, nor less than nothing.
+        let s = score(&[item("P", 10, 12), item("P", 5, -3)], pct(70.0), &[]);
+        assert_eq!(s.points_awarded, 10);
     }
 
     #[test]

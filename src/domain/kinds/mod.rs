@@ -2,6 +2,7 @@
 //! answer scores — lives in one module per kind, so that a new kind (a lab task graded by
 //! declarative checks, an item imported from QTI) is one new module and one enum arm.
 
+mod lab;
 mod multiple;
 mod ordering;
 mod single;
@@ -19,6 +20,11 @@ pub trait KindRules: Sync {
         true
     }
 
+    /// Whether answers are an artifact (`{"artifact": …}`) rather than a selection.
+    fn answered_with_artifact(&self) -> bool {
+        false
+    }
+
     /// Whether `selected` (original indices, each in range and listed once) is an answer
     /// of this kind's shape; `Err` says why not.
     fn accepts(&self, option_count: usize, selected: &[usize]) -> Result<(), String>;
@@ -34,14 +40,16 @@ pub enum QuestionKind {
     Multiple,
     TrueFalse,
     Ordering,
+    Lab,
 }
 
 impl QuestionKind {
-    pub const ALL: [QuestionKind; 4] = [
+    pub const ALL: [QuestionKind; 5] = [
         QuestionKind::Single,
         QuestionKind::Multiple,
         QuestionKind::TrueFalse,
         QuestionKind::Ordering,
+        QuestionKind::Lab,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +58,7 @@ impl QuestionKind {
             QuestionKind::Multiple => "multiple",
             QuestionKind::TrueFalse => "true_false",
             QuestionKind::Ordering => "ordering",
+            QuestionKind::Lab => "lab",
         }
     }
 
@@ -63,6 +72,7 @@ impl QuestionKind {
             QuestionKind::Multiple => &multiple::Multiple,
             QuestionKind::TrueFalse => &true_false::TrueFalse,
             QuestionKind::Ordering => &ordering::Ordering,
+            QuestionKind::Lab => &lab::Lab,
         }
     }
 }
@@ -136,6 +146,18 @@ mod tests {
         assert!(!r.is_right(&[2, 0, 1], &[2, 1, 0]));
         assert!(r.accepts(3, &[1, 2, 0]).is_ok());
         assert!(r.accepts(3, &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn a_lab_takes_an_artifact_and_no_options() {
+        let r = QuestionKind::Lab.rules();
+        assert!(r.answered_with_artifact());
+        assert!(!QuestionKind::Single.rules().answered_with_artifact());
+        assert!(r.validate(&[], &[]).is_empty());
+        assert!(!r.validate(&opts(2), &[]).is_empty());
+        assert!(!r.validate(&[], &[0]).is_empty());
+        assert!(r.accepts(0, &[]).is_err());
+        assert!(!r.is_right(&[], &[]));
     }
 
     #[test]
