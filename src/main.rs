@@ -54,6 +54,17 @@ enum BankCommand {
     },
     /// Validate a bank and import it into the database (new content becomes new versions).
     Import { dir: Option<PathBuf> },
+    /// Grade an artifact against one lab of a valid bank, check by check, as the server
+    /// would: for writing and reviewing a lab's checks and examples.
+    Grade {
+        /// The lab's id (`P-LAB-01`).
+        id: String,
+        /// The artifact to grade.
+        artifact: PathBuf,
+        /// The bank folder (default: INVIGIL_QUESTION_BANK, else ./question-bank).
+        #[arg(long)]
+        bank: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -122,6 +133,14 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let dir = dir.unwrap_or(settings.question_bank);
             let bank = invigil::bank::load_or_explain(&dir)?;
             print!("{}: valid\n{}", dir.display(), bank.summary());
+        }
+        Command::Bank {
+            command: BankCommand::Grade { id, artifact, bank },
+        } => {
+            let dir = bank.unwrap_or(settings.question_bank);
+            let bank = invigil::bank::load_or_explain(&dir)?;
+            let text = std::fs::read_to_string(&artifact)?;
+            print!("{}", invigil::bank::grade_report(&bank, &id, &text)?);
         }
         Command::Bank {
             command: BankCommand::Import { dir },

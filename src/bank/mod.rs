@@ -6,6 +6,7 @@ mod validate;
 
 use crate::domain::catalog::{CutScore, Level, Percent};
 use crate::domain::kinds::QuestionKind;
+use crate::domain::labs::LabSpec;
 use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::PathBuf;
@@ -89,13 +90,15 @@ pub struct Question {
     pub points: i32,
     pub difficulty: Option<f64>,
     pub explanation: Option<String>,
+    /// The artifact and checks of a `lab`; None for every other kind.
+    pub lab: Option<LabSpec>,
 }
 
 impl Question {
     /// Identifies this exact content: a change to anything a candidate sees or is scored
     /// on (or to its rating and explanation) makes a new version.
     pub fn content_hash(&self) -> String {
-        let canonical = serde_json::json!({
+        let mut canonical = serde_json::json!({
             "certification": self.certification_code,
             "domain": self.domain,
             "kind": self.kind.as_str(),
@@ -106,8 +109,55 @@ impl Question {
             "difficulty": self.difficulty,
             "explanation": self.explanation,
         });
+        // Only labs carry this key, so a bank's other questions keep their versions.
+        if let Some(lab) = &self.lab {
+            canonical["lab"] = serde_json::json!({
+                "format": lab.format.as_str(),
+                "filename": lab.filename,
+                "starter": lab.starter,
+                "checks": lab.checks,
+            });
+        }
         hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
     }
+}
+
+/// How the checks of lab `id` grade `text`: one line per check, then the total; for bank
+/// authors. Errors when `id` is not a lab of `bank`.
+pub fn grade_report(bank: &Bank, id: &str, text: &str) -> anyhow::Result<String> {
+    use crate::domain::labs::{CheckSet, LabStatus};
+    let lab = bank
+        .questions
+        .iter()
+        .find(|q| q.id == id)
+        .and_then(|q| q.lab.as_ref())
+        .ok_or_else(|| anyhow::anyhow!("{id} is not a lab of this bank"))?;
+    let checks = CheckSet::compile(&lab.checks)
+        .map_err(|e| anyhow::anyhow!("the checks of {id} do not compile: {e:?}"))?;
+    let grade = checks.grade(lab.format, text);
+    let mut out = String::new();
+    for d in &grade.diagnostics {
+        out.push_str(&format!(
+            "line {} column {}: {}\n",
+            d.line, d.column, d.message
+        ));
+    }
+    for c in &grade.checks {
+        let mark = if c.passed { "pass" } else { "FAIL" };
+        out.push_str(&format!(
+            "{mark} {:>2} {:<24} {}\n",
+            c.points, c.id, c.requirement
+        ));
+    }
+    let status = match grade.status {
+        LabStatus::Graded => "graded",
+        LabStatus::Ungradable => "ungradable",
+    };
+    out.push_str(&format!(
+        "{id}: {}/{} points, {status}\n",
+        grade.points_awarded, grade.points_possible
+    ));
+    Ok(out)
 }
 
 impl Bank {

@@ -53,9 +53,43 @@ pub struct RawQuestion {
     pub domain: Spanned<String>,
     pub kind: Spanned<String>,
     pub stem: Spanned<String>,
-    pub options: Spanned<Vec<Spanned<String>>>,
-    pub correct: Spanned<Vec<Spanned<i64>>>,
+    /// Absent for a lab.
+    pub options: Option<Spanned<Vec<Spanned<String>>>>,
+    pub correct: Option<Spanned<Vec<Spanned<i64>>>>,
     pub points: Option<Spanned<i64>>,
     pub difficulty: Option<Spanned<f64>>,
     pub explanation: Option<Spanned<String>>,
+    /// A lab's starting artifact and its full-marks solution.
+    pub artifact: Option<Spanned<RawArtifact>>,
+    #[serde(default)]
+    pub check: Vec<Spanned<RawCheck>>,
+    #[serde(default)]
+    pub example: Vec<Spanned<RawExample>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArtifact {
+    pub format: Spanned<String>,
+    pub filename: Spanned<String>,
+    pub starter: Spanned<String>,
+    pub reference: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheck {
+    pub id: Spanned<String>,
+    pub points: Spanned<i64>,
+    pub requirement: Spanned<String>,
+    pub expr: Spanned<String>,
+}
+
+/// A graded example submission: the points the checks must award `artifact`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExample {
+    pub name: Spanned<String>,
+    pub points: Spanned<i64>,
+    pub artifact: Spanned<String>,
 }

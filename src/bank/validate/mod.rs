@@ -142,6 +142,7 @@ fn non_empty(
 type DomainLines = HashMap<String, usize>;
 
 mod catalog;
+mod labs;
 mod questions;
 
 use catalog::certifications;

@@ -130,20 +130,20 @@ fn question(
             file,
             &q.kind,
             format!(
-                "{id}: kind {:?} is not single, multiple, true_false or ordering",
+                "{id}: kind {:?} is not single, multiple, true_false, ordering or lab",
                 q.kind.get_ref()
             ),
         );
     }
     let stem = non_empty(errors, file, &q.stem, "stem");
-    let options: Vec<String> = q
-        .options
-        .get_ref()
+    let no_options = Vec::new();
+    let raw_options = q.options.as_ref().map_or(&no_options, |o| o.get_ref());
+    let options: Vec<String> = raw_options
         .iter()
         .map(|o| o.get_ref().trim().to_string())
         .collect();
     let mut seen = HashSet::new();
-    for (o, text) in q.options.get_ref().iter().zip(&options) {
+    for (o, text) in raw_options.iter().zip(&options) {
         if text.is_empty() {
             errors.at(file, o, format!("{id}: an option is empty"));
         } else if !seen.insert(text.to_lowercase()) {
@@ -151,7 +151,8 @@ fn question(
         }
     }
     let mut correct = Vec::new();
-    for c in q.correct.get_ref() {
+    let no_key = Vec::new();
+    for c in q.correct.as_ref().map_or(&no_key, |c| c.get_ref()) {
         match usize::try_from(*c.get_ref()) {
             Ok(i) => correct.push(i),
             Err(_) => errors.at(
@@ -163,7 +164,10 @@ fn question(
     }
     if let Some(kind) = kind {
         for problem in kind.rules().validate(&options, &correct) {
-            errors.at(file, &q.correct, format!("{id}: {problem}"));
+            match &q.correct {
+                Some(key) => errors.at(file, key, format!("{id}: {problem}")),
+                None => errors.at(file, &q.kind, format!("{id}: {problem}")),
+            }
         }
     }
     let points = q
@@ -196,6 +200,13 @@ fn question(
         .as_ref()
         .map(|e| e.get_ref().trim().to_string())
         .filter(|e| !e.is_empty());
+    let lab = match kind {
+        Some(QuestionKind::Lab) => super::labs::lab(file, &id, q, points, errors),
+        _ => {
+            super::labs::refuse_lab_fields(file, &id, q, errors);
+            None
+        }
+    };
     if errors.0.len() > before {
         return None;
     }
@@ -210,5 +221,6 @@ fn question(
         points,
         difficulty,
         explanation,
+        lab,
     })
 }
