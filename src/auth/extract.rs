@@ -95,6 +95,11 @@ role_extractor!(
     ProctorUser,
     Role::Proctor
 );
+role_extractor!(
+    /// Who may read how an attempt was graded: its proctors and the program's admins.
+    ReviewerUser,
+    Role::Proctor | Role::Admin
+);
 
 /// A training partner, authenticated by its `X-Api-Key`.
 #[derive(Clone, Debug)]

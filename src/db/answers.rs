@@ -33,6 +33,8 @@ pub struct VersionRow {
     pub correct: String,
     pub points: i32,
     pub difficulty: Option<f64>,
+    /// A lab's `LabSpec` as JSON; None for other kinds.
+    pub lab: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -43,6 +45,9 @@ pub struct AnswerRow {
     pub selected: String,
     pub revision: i32,
     pub saved_at: NaiveDateTime,
+    /// A lab's artifact as saved, and the `Grade` its checks gave it, as JSON.
+    pub artifact: Option<String>,
+    pub grade: Option<String>,
 }
 
 /// The current version of every active question of a certification.
@@ -76,13 +81,14 @@ pub fn form(
         .load(conn)
 }
 
-/// One question of an attempt's form by its public id, with its kind: what checking a
-/// selection needs, and no more (a save must not load the question's text).
+/// One question of an attempt's form by its public id, with its kind and, for a lab, its
+/// spec: what checking an answer needs, and no more (a save must not load the question's
+/// text).
 pub fn form_question(
     conn: &mut DbConn,
     attempt_id: &str,
     public_id: &str,
-) -> QueryResult<Option<(AttemptQuestionRow, String)>> {
+) -> QueryResult<Option<(AttemptQuestionRow, String, Option<String>)>> {
     aq::table
         .inner_join(
             qv::table.on(qv::question_id
@@ -91,7 +97,7 @@ pub fn form_question(
         )
         .filter(aq::attempt_id.eq(attempt_id))
         .filter(aq::public_id.eq(public_id))
-        .select((AttemptQuestionRow::as_select(), qv::kind))
+        .select((AttemptQuestionRow::as_select(), qv::kind, qv::lab))
         .get_result(conn)
         .optional()
 }
@@ -116,9 +122,10 @@ pub fn answer(
         .optional()
 }
 
-/// Stores the selection as the question's answer in one statement: a first answer is
-/// revision 1, a different selection the next revision. Returns the new revision, or None
-/// when the stored selection is already this one (nothing changes then).
+/// Stores the selection (or a lab's artifact and its grade) as the question's answer in
+/// one statement: a first answer is revision 1, a different one the next revision.
+/// Returns the new revision, or None when the stored answer is already this one (nothing
+/// changes then).
 pub fn upsert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<Option<i32>> {
     use diesel::query_dsl::methods::FilterDsl;
     use diesel::upsert::excluded;
@@ -133,8 +140,15 @@ pub fn upsert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<Option<i
                     an::selected.eq(excluded(an::selected)),
                     an::revision.eq(an::revision + 1),
                     an::saved_at.eq(excluded(an::saved_at)),
+                    an::artifact.eq(excluded(an::artifact)),
+                    an::grade.eq(excluded(an::grade)),
                 ))
-                .filter(an::selected.ne(&row.selected))
+                // NULL <> NULL is not true: a choice answer differs only by its selection.
+                .filter(
+                    an::selected
+                        .ne(&row.selected)
+                        .or(an::artifact.ne(&row.artifact)),
+                )
                 .returning(an::revision)
                 .get_result($conn)
                 .optional()

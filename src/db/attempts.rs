@@ -57,6 +57,8 @@ pub struct ResultRow {
     pub submitted_at: NaiveDateTime,
     pub scored_at: NaiveDateTime,
     pub certificate_number: Option<String>,
+    /// Each lab's outcome as scored (`LabRecord`s), as JSON.
+    pub labs: String,
 }
 
 pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<AttemptRow>> {

@@ -241,6 +241,10 @@ fn insert_version(
 ) -> QueryResult<()> {
     let options = serde_json::to_string(&question.options).unwrap_or_default();
     let correct = serde_json::to_string(&question.correct).unwrap_or_default();
+    let lab = question
+        .lab
+        .as_ref()
+        .map(|lab| serde_json::to_string(lab).unwrap_or_default());
     diesel::insert_into(qv::table)
         .values((
             qv::question_id.eq(&question.id),
@@ -255,6 +259,7 @@ fn insert_version(
             qv::difficulty.eq(question.difficulty),
             qv::explanation.eq(&question.explanation),
             qv::created_at.eq(at),
+            qv::lab.eq(lab),
         ))
         .execute(conn)?;
     Ok(())

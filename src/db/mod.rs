@@ -227,13 +227,26 @@ impl Db {
         let mut conn = self.write.get()?;
         match &mut *conn {
             DbConn::Sqlite(c) => {
+                // Changing a constraint in SQLite means rebuilding its table, dropping it
+                // while other tables still refer to it: as SQLite documents, foreign keys
+                // are off while migrating (the pragma is ignored inside a transaction) and
+                // every key is checked before the migrations commit.
+                c.batch_execute("PRAGMA foreign_keys = OFF")?;
                 // One process at a time: BEGIN IMMEDIATE takes the file's write lock before
                 // reading which migrations are applied (each runs in a savepoint of it).
-                c.immediate_transaction(|c| {
+                let migrated = c.immediate_transaction(|c| {
                     c.run_pending_migrations(SQLITE_MIGRATIONS)
-                        .map(|_| ())
-                        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))
-                })?;
+                        .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+                    let broken: i64 =
+                        diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                            "(SELECT count(*) FROM pragma_foreign_key_check)",
+                        ))
+                        .get_result(c)?;
+                    anyhow::ensure!(broken == 0, "migrations left {broken} broken foreign keys");
+                    Ok(())
+                });
+                c.batch_execute("PRAGMA foreign_keys = ON")?;
+                migrated?;
             }
             DbConn::Pg(c) => {
                 const MIGRATION_LOCK: i64 = 0x1a71_9e11;

@@ -101,6 +101,7 @@ diesel::table! {
         difficulty -> Nullable<Double>,
         explanation -> Nullable<Text>,
         created_at -> Timestamp,
+        lab -> Nullable<Text>,
     }
 }
 
@@ -218,6 +219,8 @@ diesel::table! {
         selected -> Text,
         revision -> Integer,
         saved_at -> Timestamp,
+        artifact -> Nullable<Text>,
+        grade -> Nullable<Text>,
     }
 }
 
@@ -234,6 +237,7 @@ diesel::table! {
         submitted_at -> Timestamp,
         scored_at -> Timestamp,
         certificate_number -> Nullable<Text>,
+        labs -> Text,
     }
 }
 

@@ -3,6 +3,7 @@
 use crate::auth::extract::{CandidateUser, ClientInfo};
 use crate::error::{ApiResult, Problem};
 use crate::paging::PageQuery;
+use crate::routes::body::{json_up_to, ANSWER_BODY_BYTES};
 use crate::routes::paged;
 use crate::service::attempts::{self, SaveAnswer};
 use crate::state::AppState;
@@ -57,9 +58,10 @@ pub async fn get_attempt(
     request_body = SaveAnswer,
     responses(
         (status = 200, body = AnswerView),
-        (status = 400, description = "`invalid_answer` (not a selection this question takes) or `validation_failed` (a malformed body)", body = Problem),
+        (status = 400, description = "`invalid_answer` (not a selection this question takes, a selection for a lab or an artifact for a choice question) or `validation_failed` (a malformed body, or both or neither of selected and artifact)", body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "`attempt_paused` (a proctor holds it) or `attempt_closed` (it has ended; an overdue attempt is finalised first)", body = Problem),
+        (status = 413, description = "`payload_too_large`: an artifact over 65,536 bytes", body = Problem),
     ),
     security(("bearer" = []))
 )]
@@ -69,20 +71,14 @@ pub async fn save_answer(
     user: CandidateUser,
     client: ClientInfo,
     path: web::Path<(String, String)>,
-    body: web::Json<SaveAnswer>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> ApiResult<web::Json<AnswerView>> {
     crate::auth::hashing::exam_request_seen();
+    let body: SaveAnswer = json_up_to(&req, payload, ANSWER_BODY_BYTES).await?;
     let (id, question_id) = path.into_inner();
     Ok(web::Json(
-        attempts::save_answer(
-            &state,
-            user.0.id,
-            id,
-            question_id,
-            body.into_inner(),
-            client,
-        )
-        .await?,
+        attempts::save_answer(&state, user.0.id, id, question_id, body, client).await?,
     ))
 }
 

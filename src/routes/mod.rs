@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod attempts;
+mod body;
 pub mod catalog;
 pub mod certificates;
 pub mod fallback;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(proctoring::post_event)
         .service(proctoring::list_attempts)
         .service(proctoring::list_events)
+        .service(proctoring::list_labs)
         .service(proctoring::act)
         .service(proctoring::review)
         .service(proctoring::create_accommodation)

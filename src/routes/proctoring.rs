@@ -1,7 +1,7 @@
 //! Proctoring: the candidate's client reports events; proctors watch, act and review;
 //! admins grant accommodations and read the audit trail.
 
-use crate::auth::extract::{CandidateUser, ClientInfo, ProctorUser};
+use crate::auth::extract::{CandidateUser, ClientInfo, ProctorUser, ReviewerUser};
 use crate::auth::AdminUser;
 use crate::error::{ApiResult, Problem};
 use crate::paging::PageQuery;
@@ -11,7 +11,8 @@ use crate::service::proctoring::{
 };
 use crate::state::AppState;
 use crate::views::{
-    AccommodationView, AuditView, EventAcceptedView, EventView, ProctorAttemptView, ResultView,
+    AccommodationView, AuditView, EventAcceptedView, EventView, LabReviewView, ProctorAttemptView,
+    ResultView,
 };
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -98,6 +99,19 @@ pub async fn list_events(
 ) -> ApiResult<web::Json<Vec<EventView>>> {
     Ok(web::Json(
         proctoring::timeline(&state, id.into_inner()).await?,
+    ))
+}
+
+/// A scored attempt's labs, check by check, with the artifacts graded, for review.
+#[utoipa::path(tag = "proctoring", params(("id" = String, Path)), responses((status = 200, body = Vec<LabReviewView>), (status = 404, body = Problem), (status = 409, description = "`attempt_in_progress`: the attempt is not scored yet", body = Problem)), security(("bearer" = [])))]
+#[get("/v1/proctor/attempts/{id}/labs")]
+pub async fn list_labs(
+    state: web::Data<AppState>,
+    _reviewer: ReviewerUser,
+    id: web::Path<String>,
+) -> ApiResult<web::Json<Vec<LabReviewView>>> {
+    Ok(web::Json(
+        proctoring::lab_review(&state, id.into_inner()).await?,
     ))
 }
 

@@ -34,13 +34,26 @@ pub struct QuestionView {
     pub id: String,
     pub position: i32,
     pub domain: String,
-    /// `single`, `multiple`, `true_false` or `ordering`.
+    /// `single`, `multiple`, `true_false`, `ordering` or `lab`.
     #[schema(value_type = crate::domain::kinds::QuestionKind)]
     pub kind: String,
     pub stem: String,
     pub points: i32,
-    /// In this candidate's order.
+    /// In this candidate's order; empty for a lab.
     pub options: Vec<OptionView>,
+    /// A lab's artifact to start from; absent for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<ArtifactView>,
+}
+
+/// What a lab gives the candidate to edit: never its checks, reference or examples.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ArtifactView {
+    /// `yaml` (several documents allowed), `json`, `toml` or `text`.
+    pub format: crate::domain::labs::Format,
+    pub filename: String,
+    /// The text to start from.
+    pub starter: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -53,10 +66,17 @@ pub struct OptionView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnswerView {
     pub question_id: String,
+    /// Empty for a lab.
     pub selected: Vec<String>,
     pub saved_at: String,
     /// Increases with every change of this answer.
     pub revision: i32,
+    /// A lab's artifact as saved; absent for other kinds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
+    /// A lab's syntax errors (empty when the artifact parses); never a check's outcome.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diagnostics: Option<Vec<crate::domain::labs::Diagnostic>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,9 +92,22 @@ pub struct ResultView {
     pub points_awarded: i32,
     pub points_possible: i32,
     pub domains: Vec<DomainScoreView>,
+    /// Each lab's points; which checks passed is for proctors and admins.
+    pub labs: Vec<LabResultView>,
     pub submitted_at: String,
     /// The certificate this result earned (issued or renewed), if any.
     pub certificate: Option<super::CertificateView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LabResultView {
+    pub question_id: String,
+    pub points_awarded: i32,
+    pub points_possible: i32,
+    /// `graded`, or `ungradable` when the artifact did not parse (zero points).
+    pub status: crate::domain::labs::LabStatus,
+    /// False when no artifact was saved (zero points).
+    pub answered: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -74,3 +74,13 @@ pub struct AuditView {
     pub to: Option<String>,
     pub detail: Option<String>,
 }
+
+/// One lab of a scored attempt as a reviewer sees it: every check's outcome, the artifact
+/// graded, and what reproduces the grade (the artifact's SHA-256, the check set's version).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LabReviewView {
+    #[serde(flatten)]
+    pub record: crate::service::attempts::labs::LabRecord,
+    /// The artifact as last saved; absent when the candidate saved none.
+    pub artifact: Option<String>,
+}

@@ -27,6 +27,34 @@ pub enum Backend {
 /// Without `INVIGIL_TEST_DATABASE_URL` the PostgreSQL variant says it was skipped.
 #[macro_export]
 macro_rules! both_backends {
+    // The same, on a bank of `tests/fixtures/banks/` instead of the shipped one.
+    (bank = $bank:literal; $(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            async fn run($app: TestApp) $body
+
+            async fn spawn(backend: Backend) -> Option<TestApp> {
+                TestApp::spawn_with(backend, |s| s.question_bank = fixture_bank($bank), |_| {}).await
+            }
+
+            #[actix_web::test]
+            async fn sqlite() {
+                run(spawn(Backend::Sqlite).await.expect("sqlite is always available")).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                match spawn(Backend::Postgres).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("SKIPPED {}::postgres: INVIGIL_TEST_DATABASE_URL is not set", module_path!()),
+                }
+            }
+        }
+    )*};
     ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports)]
@@ -168,6 +196,13 @@ pub fn test_settings(database_url: &str) -> Settings {
         sweep_interval: std::time::Duration::from_secs(3600),
         ..Settings::default()
     }
+}
+
+/// A bank of `tests/fixtures/banks/`.
+pub fn fixture_bank(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/banks")
+        .join(name)
 }
 
 pub fn start_instant() -> DateTime<Utc> {
@@ -396,8 +431,9 @@ pub async fn assert_problem(resp: Response, status: StatusCode, code: &str) -> V
     body
 }
 
-/// The right answer to every question of an attempt, as option ids in the candidate's
-/// view, read from the database the way the scorer does.
+/// The right answer to every choice question of an attempt (labs are left out: see
+/// `lab_references`), as option ids in the candidate's view, read from the database the
+/// way the scorer does.
 pub async fn answer_key(app: &TestApp, attempt_id: &str) -> Vec<(String, Vec<String>, String)> {
     let id = attempt_id.to_string();
     app.state
@@ -406,6 +442,7 @@ pub async fn answer_key(app: &TestApp, attempt_id: &str) -> Vec<(String, Vec<Str
             let form = invigil::db::attempts::form(conn, &id)?;
             Ok(form
                 .into_iter()
+                .filter(|(_, v)| v.kind != "lab")
                 .map(|(q, v)| {
                     let ids: Vec<String> = serde_json::from_str(&q.option_ids).unwrap();
                     let order: Vec<usize> = serde_json::from_str(&q.option_order).unwrap();
@@ -420,6 +457,29 @@ pub async fn answer_key(app: &TestApp, attempt_id: &str) -> Vec<(String, Vec<Str
         })
         .await
         .unwrap()
+}
+
+/// The full-marks artifact of each lab of an attempt, by the candidate's question id.
+pub async fn lab_references(
+    app: &TestApp,
+    attempt_id: &str,
+) -> std::collections::HashMap<String, String> {
+    let id = attempt_id.to_string();
+    app.state
+        .db
+        .read(move |conn| {
+            let form = invigil::db::attempts::form(conn, &id)?;
+            Ok(form
+                .into_iter()
+                .filter_map(|(q, v)| {
+                    let lab: invigil::domain::labs::LabSpec =
+                        serde_json::from_str(v.lab.as_deref()?).expect("a stored lab");
+                    Some((q.public_id, lab.reference))
+                })
+                .collect())
+        })
+        .await
+        .expect("the form")
 }
 
 impl TestApp {
@@ -440,20 +500,44 @@ impl TestApp {
         resp.json().await.expect("attempt")
     }
 
-    /// Answers `right` questions correctly and the others wrongly; returns every response body.
+    /// Answers `right` choice questions correctly and the other choice questions wrongly,
+    /// and every lab with its reference (full marks); returns every response body.
     pub async fn answer(&self, token: &str, attempt_id: &str, right: usize) -> Vec<Value> {
         let mut bodies = Vec::new();
-        for (i, (qid, key, kind)) in answer_key(self, attempt_id).await.into_iter().enumerate() {
-            let selected = if i < right {
-                key
-            } else {
-                wrong(&key, kind.as_str(), self, attempt_id, &qid).await
+        let references = lab_references(self, attempt_id).await;
+        let keys: std::collections::HashMap<String, (Vec<String>, String)> =
+            answer_key(self, attempt_id)
+                .await
+                .into_iter()
+                .map(|(qid, key, kind)| (qid, (key, kind)))
+                .collect();
+        // In the order of the form, as a candidate goes through it.
+        let form = self.state_attempt(attempt_id).await;
+        let mut saves = Vec::new();
+        let mut choices = 0;
+        for question in form["questions"].as_array().expect("questions") {
+            let qid = question["id"].as_str().expect("id").to_string();
+            let body = match (references.get(&qid), keys.get(&qid)) {
+                (Some(reference), _) => json!({ "artifact": reference }),
+                (None, Some((key, kind))) => {
+                    choices += 1;
+                    let selected = if choices <= right {
+                        key.clone()
+                    } else {
+                        wrong(key, kind.as_str(), self, attempt_id, &qid).await
+                    };
+                    json!({ "selected": selected })
+                }
+                (None, None) => panic!("question {qid} is in neither key"),
             };
+            saves.push((qid, body));
+        }
+        for (qid, body) in saves {
             let resp = self
                 .put(
                     &format!("/v1/attempts/{attempt_id}/answers/{qid}"),
                     Some(token),
-                    &json!({ "selected": selected }),
+                    &body,
                 )
                 .await;
             assert_eq!(resp.status(), StatusCode::OK);
@@ -549,7 +633,7 @@ pub fn choice_questions(attempt: &Value) -> Vec<(String, Vec<String>)> {
         .as_array()
         .expect("questions")
         .iter()
-        .filter(|q| q["kind"] != "ordering")
+        .filter(|q| q["kind"] != "ordering" && q["kind"] != "lab")
         .map(|q| {
             let options = q["options"]
                 .as_array()

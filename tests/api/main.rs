@@ -13,6 +13,7 @@ mod edges;
 mod errors;
 mod faults;
 mod instances;
+mod labs;
 mod lifecycle;
 mod operations;
 mod proctoring;

@@ -40,6 +40,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/attempts/{id}/events"),
     ("get", "/v1/proctor/attempts"),
     ("get", "/v1/proctor/attempts/{id}/events"),
+    ("get", "/v1/proctor/attempts/{id}/labs"),
     ("post", "/v1/proctor/attempts/{id}/actions"),
     ("post", "/v1/proctor/attempts/{id}/review"),
     ("post", "/v1/admin/accommodations"),

@@ -1,6 +1,7 @@
 //! Answering: saving (or replacing) an answer, and submitting.
 
 use super::finalise::{finalize, CloseReason};
+use super::labs::grade_artifact;
 use super::open::{touch, Reach};
 use super::stored::{decode, encode, parse_kind};
 use super::views::{answer_view, result_view};
@@ -8,6 +9,8 @@ use crate::auth::extract::ClientInfo;
 use crate::db::attempts::{self as rows, AnswerRow, AttemptQuestionRow};
 use crate::db::proctoring as proctoring_rows;
 use crate::db::{self, to_db_time};
+use crate::domain::kinds::QuestionKind;
+use crate::domain::labs::MAX_ARTIFACT_BYTES;
 use crate::domain::lifecycle::AttemptEvent;
 use crate::error::{ApiError, ApiResult};
 use crate::service::flags;
@@ -15,18 +18,55 @@ use crate::service::timing::Timing;
 use crate::state::AppState;
 use crate::views::{AnswerView, ResultView};
 use serde::Deserialize;
+use std::sync::Arc;
 
+/// An answer: a selection for the choice kinds, an artifact for a lab; exactly one.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SaveAnswer {
     /// Option ids; for `ordering`, every option id in the chosen order.
-    pub selected: Vec<String>,
+    #[serde(default)]
+    pub selected: Option<Vec<String>>,
+    /// A lab's artifact: the whole text, at most 65,536 bytes of UTF-8.
+    #[serde(default)]
+    pub artifact: Option<String>,
+}
+
+enum Answer {
+    Selection(Vec<String>),
+    Artifact(Arc<String>),
+}
+
+impl SaveAnswer {
+    fn answer(self) -> ApiResult<Answer> {
+        match (self.selected, self.artifact) {
+            (Some(selected), None) => {
+                if selected.len() > 64 {
+                    return Err(ApiError::InvalidAnswer("too many options selected".into()));
+                }
+                Ok(Answer::Selection(selected))
+            }
+            (None, Some(text)) => {
+                if text.len() > MAX_ARTIFACT_BYTES {
+                    return Err(ApiError::PayloadTooLarge);
+                }
+                Ok(Answer::Artifact(Arc::new(text)))
+            }
+            _ => Err(ApiError::Validation(
+                "an answer has either selected (option ids) or artifact (a lab's text)".into(),
+            )),
+        }
+    }
 }
 
 /// Saves (or replaces) the answer to one question. Committed before it is acknowledged;
-/// saving the same answer again changes nothing. Errors: 404 for another's attempt or an
-/// unknown question, 409 `attempt_paused` while a proctor holds it, 409 `attempt_closed`
-/// once it has ended (an overdue attempt is finalised first), 400 `invalid_answer`.
+/// saving the same answer again changes nothing. A lab's artifact is graded before the
+/// save's transaction, and the answer carries its syntax diagnostics (never the checks'
+/// outcomes). Errors: 404 for another's attempt or an unknown question, 409
+/// `attempt_paused` while a proctor holds it, 409 `attempt_closed` once it has ended (an
+/// overdue attempt is finalised first), 400 `invalid_answer` (a selection for a lab, an
+/// artifact for a choice question, an option not offered), 400 `validation_failed` (both
+/// or neither), 413 `payload_too_large` (an artifact over 64 KiB).
 pub async fn save_answer(
     state: &AppState,
     user_id: String,
@@ -36,14 +76,19 @@ pub async fn save_answer(
     client: ClientInfo,
 ) -> ApiResult<AnswerView> {
     let timing = Timing::of(state);
-    if body.selected.len() > 64 {
-        return Err(ApiError::InvalidAnswer("too many options selected".into()));
-    }
+    let answer = body.answer()?;
+    let reach = Reach::Owner(user_id);
+    let grade = match &answer {
+        Answer::Artifact(text) => {
+            let (attempt_id, question_id) = (attempt_id.clone(), question_id.clone());
+            grade_artifact(state, reach.clone(), attempt_id, question_id, text.clone()).await?
+        }
+        Answer::Selection(_) => None,
+    };
     let client_key = state
         .known_clients
         .key(&attempt_id, &client.addr, &client.user_agent);
     let already_known = state.known_clients.contains(client_key);
-    let reach = Reach::Owner(user_id);
     let saved = touch(
         &state.db,
         timing,
@@ -51,15 +96,33 @@ pub async fn save_answer(
         attempt_id,
         AttemptEvent::SaveAnswer,
         move |conn, attempt, _| {
-            let (question, kind) =
+            let (question, kind, _) =
                 rows::form_question(conn, &attempt.id, &question_id)?.ok_or(ApiError::NotFound)?;
-            validate_selection(&question, &kind, &body.selected)?;
+            let kind = parse_kind(&kind)?;
+            let (selected, artifact, grade) = match (answer, grade) {
+                (Answer::Selection(ids), _) => {
+                    validate_selection(&question, kind, &ids)?;
+                    (encode(&ids), None, None)
+                }
+                (Answer::Artifact(text), Some(grade)) => (
+                    encode(&Vec::<String>::new()),
+                    Some(text.as_ref().clone()),
+                    Some(encode(&grade)),
+                ),
+                (Answer::Artifact(_), None) => {
+                    return Err(ApiError::InvalidAnswer(
+                        "only a lab takes an artifact: choose options with selected".into(),
+                    ))
+                }
+            };
             let fresh = AnswerRow {
                 attempt_id: attempt.id.clone(),
                 position: question.position,
-                selected: encode(&body.selected),
+                selected,
                 revision: 1,
                 saved_at: to_db_time(timing.now),
+                artifact,
+                grade,
             };
             let saved = match rows::upsert_answer(conn, &fresh)? {
                 Some(revision) => AnswerRow { revision, ..fresh },
@@ -101,9 +164,14 @@ pub async fn save_answer(
 /// Every selected id must be one of this question's options, once, in a shape its kind accepts.
 fn validate_selection(
     question: &AttemptQuestionRow,
-    kind: &str,
+    kind: QuestionKind,
     selected: &[String],
 ) -> ApiResult<()> {
+    if kind.rules().answered_with_artifact() {
+        return Err(ApiError::InvalidAnswer(
+            "this question is a lab: save {\"artifact\": \"<text>\"}".into(),
+        ));
+    }
     let ids: Vec<String> = decode(&question.option_ids)?;
     let order: Vec<usize> = decode(&question.option_order)?;
     let mut original = Vec::with_capacity(selected.len());
@@ -116,8 +184,7 @@ fn validate_selection(
         }
         original.push(order[shown]);
     }
-    parse_kind(kind)?
-        .rules()
+    kind.rules()
         .accepts(ids.len(), &original)
         .map_err(ApiError::InvalidAnswer)
 }

@@ -2,6 +2,7 @@
 //! candidate's submit, a request that finds it overdue, a proctor's terminate, or a
 //! sweeper in any instance.
 
+use super::labs;
 use super::stored::{decode, encode, kind_of};
 use crate::db::attempts::{self as rows, AttemptRow, ResultRow};
 use crate::db::{audit, catalog, from_db_time, to_db_time, DbConn};
@@ -172,9 +173,22 @@ fn score(
     let form = rows::form(conn, &attempt.id)?;
     let answers = rows::answers(conn, &attempt.id)?;
     let mut items = Vec::with_capacity(form.len());
+    let mut labs = Vec::new();
     for (question, version) in &form {
+        let answer = answers.iter().find(|a| a.position == question.position);
+        let kind = kind_of(version)?;
+        if kind.rules().answered_with_artifact() {
+            let lab = labs::record(question, version, answer)?;
+            items.push(ScoredItem {
+                domain: question.domain.clone(),
+                points: version.points.into(),
+                awarded: lab.points_awarded.into(),
+            });
+            labs.push(lab);
+            continue;
+        }
         let correct: Vec<usize> = decode(&version.correct)?;
-        let right = match answers.iter().find(|a| a.position == question.position) {
+        let right = match answer {
             Some(answer) => {
                 let ids: Vec<String> = decode(&question.option_ids)?;
                 let order: Vec<usize> = decode(&question.option_order)?;
@@ -184,14 +198,15 @@ fn score(
                     .filter_map(|id| ids.iter().position(|o| o == id))
                     .map(|shown| order[shown])
                     .collect();
-                kind_of(version)?.rules().is_right(&correct, &original)
+                kind.rules().is_right(&correct, &original)
             }
             None => false,
         };
+        let points: i64 = version.points.into();
         items.push(ScoredItem {
             domain: question.domain.clone(),
-            points: version.points.into(),
-            right,
+            points,
+            awarded: if right { points } else { 0 },
         });
     }
     // As stored: a certification retired since the attempt began still orders its domains.
@@ -220,5 +235,6 @@ fn score(
         submitted_at: ended_at,
         scored_at: to_db_time(now),
         certificate_number: None,
+        labs: encode(&labs),
     })
 }

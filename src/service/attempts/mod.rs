@@ -3,6 +3,7 @@
 
 mod answering;
 pub mod finalise;
+pub mod labs;
 mod open;
 mod start;
 mod stored;

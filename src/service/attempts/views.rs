@@ -2,11 +2,13 @@
 //! result, and the list of their attempts. An overdue attempt is finalised first.
 
 use super::finalise::DomainScore;
+use super::labs::LabRecord;
 use super::open::{settle, settle_candidate, Reach};
 use super::stored::decode;
 use crate::db::attempts::{self as rows, AnswerRow, AttemptRow, ResultRow};
 use crate::db::proctoring as proctoring_rows;
 use crate::db::{from_db_time, DbConn};
+use crate::domain::labs::{Grade, LabSpec};
 use crate::domain::lifecycle::AttemptStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{Cursor, Page, Paging};
@@ -14,8 +16,8 @@ use crate::service::certificates::{certificate_view, today};
 use crate::service::timing::Timing;
 use crate::state::AppState;
 use crate::views::{
-    instant, AnswerView, AttemptSummaryView, AttemptView, DomainScoreView, OptionView,
-    QuestionView, ResultView, WarningView,
+    instant, AnswerView, ArtifactView, AttemptSummaryView, AttemptView, DomainScoreView,
+    LabResultView, OptionView, QuestionView, ResultView, WarningView,
 };
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -118,6 +120,17 @@ pub(super) fn attempt_view(
         let texts: Vec<String> = decode(&version.options)?;
         let order: Vec<usize> = decode(&question.option_order)?;
         let ids: Vec<String> = decode(&question.option_ids)?;
+        let artifact = match &version.lab {
+            Some(lab) => {
+                let spec: LabSpec = decode(lab)?;
+                Some(ArtifactView {
+                    format: spec.format,
+                    filename: spec.filename,
+                    starter: spec.starter,
+                })
+            }
+            None => None,
+        };
         questions.push(QuestionView {
             id: question.public_id.clone(),
             position: question.position,
@@ -133,6 +146,7 @@ pub(super) fn attempt_view(
                     text: texts[i].clone(),
                 })
                 .collect(),
+            artifact,
         });
         if let Some(answer) = answers.iter().find(|a| a.position == question.position) {
             answer_views.push(answer_view(answer, &question.public_id)?);
@@ -168,11 +182,14 @@ pub(super) fn attempt_view(
 }
 
 pub(super) fn answer_view(answer: &AnswerRow, public_id: &str) -> ApiResult<AnswerView> {
+    let grade: Option<Grade> = answer.grade.as_deref().map(decode).transpose()?;
     Ok(AnswerView {
         question_id: public_id.to_string(),
         selected: decode(&answer.selected)?,
         saved_at: instant(&from_db_time(answer.saved_at)),
         revision: answer.revision,
+        artifact: answer.artifact.clone(),
+        diagnostics: grade.map(|g| g.diagnostics),
     })
 }
 
@@ -183,6 +200,7 @@ pub fn result_view(
     now: DateTime<Utc>,
 ) -> ApiResult<ResultView> {
     let domains: Vec<DomainScore> = decode(&result.domains)?;
+    let labs: Vec<LabRecord> = decode(&result.labs)?;
     let certificate = match &result.certificate_number {
         Some(number) => match crate::db::certificates::find(conn, number)? {
             Some(record) => Some(certificate_view(conn, record, today(now))?),
@@ -204,6 +222,16 @@ pub fn result_view(
             .map(|d| DomainScoreView {
                 name: d.name,
                 score_percent: d.score_tenths as f64 / 10.0,
+            })
+            .collect(),
+        labs: labs
+            .into_iter()
+            .map(|l| LabResultView {
+                question_id: l.question_id,
+                points_awarded: l.points_awarded,
+                points_possible: l.points_possible,
+                status: l.status,
+                answered: l.answered,
             })
             .collect(),
         submitted_at: instant(&from_db_time(result.submitted_at)),

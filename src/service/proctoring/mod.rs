@@ -9,4 +9,4 @@ mod records;
 pub use actions::{act, review, ProctorAction, ReviewDecision};
 pub use console::{list, ConsoleFilter};
 pub use events::{post_event, sweep_silence, timeline, NewEvent};
-pub use records::{accommodate, audit_trail, AuditQuery, NewAccommodation};
+pub use records::{accommodate, audit_trail, lab_review, AuditQuery, NewAccommodation};

@@ -1,5 +1,5 @@
-//! What the program keeps: accommodations granted, and the audit trail of an attempt or
-//! a certificate.
+//! What the program keeps: accommodations granted, the audit trail of an attempt or a
+//! certificate, and how each lab of a scored attempt was graded.
 
 use crate::db::attempts as attempt_rows;
 use crate::db::audit::{self, AuditFilter};
@@ -8,8 +8,9 @@ use crate::db::{self, catalog, from_db_time, to_db_time, users};
 use crate::domain::certificate::CertificateNumber;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{Cursor, Page, Paging};
+use crate::service::attempts::labs;
 use crate::state::AppState;
-use crate::views::{instant, AccommodationView, AuditView};
+use crate::views::{instant, AccommodationView, AuditView, LabReviewView};
 use chrono::{Duration, Timelike};
 use serde::Deserialize;
 
@@ -209,4 +210,25 @@ fn saves_view(bucket: chrono::NaiveDateTime, n: i64, attempt_id: &str) -> AuditV
         to: None,
         detail: Some(format!("{n} answer saves in this minute")),
     }
+}
+
+/// The labs of a scored attempt, check by check, with the artifacts graded. Errors: 404
+/// for no such attempt, 409 `attempt_in_progress` before it is scored.
+pub async fn lab_review(state: &AppState, attempt_id: String) -> ApiResult<Vec<LabReviewView>> {
+    state
+        .db
+        .read(move |conn| {
+            let attempt = attempt_rows::find(conn, &attempt_id)?.ok_or(ApiError::NotFound)?;
+            let result = attempt_rows::result(conn, &attempt.id)?.ok_or_else(|| {
+                ApiError::AttemptInProgress(format!(
+                    "The attempt is {}: its labs are graded once it is scored.",
+                    attempt.status
+                ))
+            })?;
+            Ok(labs::review_records(conn, &attempt.id, &result.labs)?
+                .into_iter()
+                .map(|(record, artifact)| LabReviewView { record, artifact })
+                .collect())
+        })
+        .await
 }

@@ -1,0 +1,156 @@
+//! Labs in an attempt: grading a saved artifact (off the writer, before the save's
+//! transaction), and the record each lab leaves in the result.
+
+use super::open::Reach;
+use super::stored::decode;
+use crate::db::attempts::{self as rows, AnswerRow, AttemptQuestionRow, VersionRow};
+use crate::db::DbConn;
+use crate::domain::kinds::QuestionKind;
+use crate::domain::labs::{CheckOutcome, CheckSet, Grade, LabSpec, LabStatus};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// What one lab contributed to a result: stored with it, shown whole to proctors and
+/// admins, and to the candidate only as points and status.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct LabRecord {
+    /// The attempt's public id of the question.
+    pub question_id: String,
+    /// The bank's id and version of the lab, to reproduce the grade.
+    pub bank_question_id: String,
+    pub version: i32,
+    pub position: i32,
+    pub points_awarded: i32,
+    pub points_possible: i32,
+    pub status: LabStatus,
+    /// Whether the candidate saved an artifact at all (unanswered labs score zero).
+    pub answered: bool,
+    /// SHA-256 (hex) of the artifact graded; None when nothing was saved.
+    pub artifact_sha256: Option<String>,
+    /// The version (SHA-256 of ids, points and expressions) of the check set that graded it.
+    pub check_set: String,
+    pub checks: Vec<CheckOutcome>,
+}
+
+/// Grades `text` against lab `question_id` of the caller's attempt, on a reading
+/// connection so that the writer never waits for a parse. None when the question is not a
+/// lab (the save's own checks then refuse it). Errors: 404 for another's attempt or an
+/// unknown question.
+pub async fn grade_artifact(
+    state: &AppState,
+    reach: Reach,
+    attempt_id: String,
+    question_id: String,
+    text: Arc<String>,
+) -> ApiResult<Option<Grade>> {
+    state
+        .db
+        .read(move |conn| {
+            let attempt = reach.find(conn, &attempt_id)?;
+            let (question, kind, lab) =
+                rows::form_question(conn, &attempt.id, &question_id)?.ok_or(ApiError::NotFound)?;
+            match (QuestionKind::parse(&kind), lab) {
+                (Some(QuestionKind::Lab), Some(lab)) => {
+                    let checks = compiled(&question.question_id, question.version, &lab)?;
+                    let spec: LabSpec = decode(&lab)?;
+                    Ok(Some(checks.grade(spec.format, &text)))
+                }
+                _ => Ok(None),
+            }
+        })
+        .await
+}
+
+/// The compiled checks of one question version; versions never change, so each is
+/// compiled once per process.
+fn compiled(question_id: &str, version: i32, lab: &str) -> ApiResult<Arc<CheckSet>> {
+    type Cache = Mutex<HashMap<(String, i32), Arc<CheckSet>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (question_id.to_string(), version);
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+        return Ok(found);
+    }
+    let spec: LabSpec = decode(lab)?;
+    let checks = Arc::new(CheckSet::compile(&spec.checks).map_err(|e| {
+        ApiError::internal(format!("stored checks of {question_id} v{version}: {e:?}"))
+    })?);
+    if let Ok(mut cache) = cache.lock() {
+        // The bank is small; a bound keeps a long-lived process from growing with imports.
+        if cache.len() >= 4096 {
+            cache.clear();
+        }
+        cache.insert(key, checks.clone());
+    }
+    Ok(checks)
+}
+
+/// The record of one lab of the form, from the grade saved with its answer (the grade a
+/// save computed is the one that counts: same artifact, same immutable check set).
+pub(super) fn record(
+    question: &AttemptQuestionRow,
+    version: &VersionRow,
+    answer: Option<&AnswerRow>,
+) -> ApiResult<LabRecord> {
+    let spec: LabSpec = decode(
+        version
+            .lab
+            .as_deref()
+            .ok_or_else(|| ApiError::internal("a lab version without its spec"))?,
+    )?;
+    let grade: Option<Grade> = answer
+        .and_then(|a| a.grade.as_deref())
+        .map(decode)
+        .transpose()?;
+    Ok(match grade {
+        Some(grade) => LabRecord {
+            question_id: question.public_id.clone(),
+            bank_question_id: question.question_id.clone(),
+            version: question.version,
+            position: question.position,
+            points_awarded: grade.points_awarded,
+            points_possible: grade.points_possible,
+            status: grade.status,
+            answered: true,
+            artifact_sha256: Some(grade.artifact_sha256),
+            check_set: grade.check_set,
+            checks: grade.checks,
+        },
+        None => LabRecord {
+            question_id: question.public_id.clone(),
+            bank_question_id: question.question_id.clone(),
+            version: question.version,
+            position: question.position,
+            points_awarded: 0,
+            points_possible: spec.points_possible(),
+            status: LabStatus::Graded,
+            answered: false,
+            artifact_sha256: None,
+            check_set: spec.check_set_version(),
+            checks: spec.unanswered(),
+        },
+    })
+}
+
+/// The labs of a scored attempt, with each final artifact: for proctors and admins.
+pub fn review_records(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    labs_json: &str,
+) -> ApiResult<Vec<(LabRecord, Option<String>)>> {
+    let records: Vec<LabRecord> = decode(labs_json)?;
+    let answers = rows::answers(conn, attempt_id)?;
+    Ok(records
+        .into_iter()
+        .map(|r| {
+            let artifact = answers
+                .iter()
+                .find(|a| a.position == r.position)
+                .and_then(|a| a.artifact.clone());
+            (r, artifact)
+        })
+        .collect())
+}
