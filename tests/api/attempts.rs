@@ -40,35 +40,38 @@ both_backends! {
         let attempt = app.start_attempt(&t.access, "MLOA-F").await;
         assert_eq!(attempt["status"], "in_progress");
         assert_eq!(attempt["certification_code"], "MLOA-F");
-        assert_eq!(attempt["questions"].as_array().unwrap().len(), 30);
-        assert_eq!(attempt["time_remaining_seconds"], 3600);
+        // 30 choice questions and 2 labs, in 80 minutes.
+        assert_eq!(attempt["questions"].as_array().unwrap().len(), 32);
+        assert_eq!(attempt["time_remaining_seconds"], 4800);
         assert_eq!(attempt["started_at"], "2026-11-26T09:00:00Z");
-        assert_eq!(attempt["deadline"], "2026-11-26T10:00:00Z");
+        assert_eq!(attempt["deadline"], "2026-11-26T10:20:00Z");
         assert_eq!(attempt["server_time"], "2026-11-26T09:00:00Z");
         assert_eq!(attempt["warnings"], json!([]));
         assert_eq!(attempt["answers"], json!([]));
         let positions: Vec<i64> = attempt["questions"].as_array().unwrap().iter().map(|q| q["position"].as_i64().unwrap()).collect();
-        assert_eq!(positions, (1..=30).collect::<Vec<_>>());
+        assert_eq!(positions, (1..=32).collect::<Vec<_>>());
         let per_domain = |name: &str| attempt["questions"].as_array().unwrap().iter().filter(|q| q["domain"] == name).count();
         assert_eq!(per_domain("ML pipeline fundamentals"), 8);
         assert_eq!(per_domain("Deployment strategies"), 7);
+        assert_eq!(per_domain("Practical"), 2);
 
         app.live_for(&t.access, &id(&attempt), Duration::minutes(10)).await;
         let t = app.tokens("ada@example.com").await;
         app.live_for(&t.access, &id(&attempt), Duration::minutes(10)).await;
         app.answer(&t.access, &id(&attempt), 30).await;
         let seen: Value = app.get(&format!("/v1/attempts/{}", id(&attempt)), Some(&t.access)).await.json().await.unwrap();
-        assert_eq!(seen["answers"].as_array().unwrap().len(), 30);
-        assert_eq!(seen["time_remaining_seconds"], 2400);
+        assert_eq!(seen["answers"].as_array().unwrap().len(), 32);
+        assert_eq!(seen["time_remaining_seconds"], 3600);
 
         let result: Value = submit(&app, &t, &id(&attempt)).await.json().await.unwrap();
         assert_eq!(result["status"], "passed");
         assert_eq!(result["passed"], true);
         assert_eq!(result["score_percent"], 100.0);
         assert_eq!(result["pass_mark_percent"], 70.0);
-        assert_eq!((result["points_awarded"].as_i64(), result["points_possible"].as_i64()), (Some(30), Some(30)));
+        // A point per choice question, ten per lab.
+        assert_eq!((result["points_awarded"].as_i64(), result["points_possible"].as_i64()), (Some(50), Some(50)));
         let domains = result["domains"].as_array().unwrap();
-        assert_eq!(domains.len(), 4);
+        assert_eq!(domains.len(), 5);
         assert!(domains.iter().all(|d| d["score_percent"] == 100.0), "{domains:?}");
         assert_eq!(result["submitted_at"], "2026-11-26T09:20:00Z");
         // The pass earned a certificate, issued with the result.
@@ -88,18 +91,19 @@ both_backends! {
     async fn a_form_scores_exactly_what_was_answered(app: TestApp) {
         let t = app.candidate("ada@example.com").await;
         let attempt = app.start_attempt(&t.access, "MLOA-F").await;
-        app.answer(&t.access, &id(&attempt), 20).await;
+        app.answer(&t.access, &id(&attempt), 14).await;
         let result: Value = submit(&app, &t, &id(&attempt)).await.json().await.unwrap();
-        // 20 of 30 is 66.6%, short of 70%.
-        assert_eq!(result["score_percent"], 66.6);
+        // 14 choice points and both labs' 20 make 34 of 50: 68.0%, short of 70%.
+        assert_eq!(result["score_percent"], 68.0);
         assert_eq!(result["passed"], false);
         assert_eq!(result["status"], "failed");
     }
 
-    async fn twenty_one_of_thirty_is_exactly_the_mark_and_passes(app: TestApp) {
+    async fn thirty_five_of_fifty_is_exactly_the_mark_and_passes(app: TestApp) {
         let t = app.candidate("ada@example.com").await;
         let attempt = app.start_attempt(&t.access, "MLOA-F").await;
-        app.answer(&t.access, &id(&attempt), 21).await;
+        // 15 choice points and both labs' 20.
+        app.answer(&t.access, &id(&attempt), 15).await;
         let result: Value = submit(&app, &t, &id(&attempt)).await.json().await.unwrap();
         assert_eq!(result["score_percent"], 70.0);
         assert_eq!(result["passed"], true);
@@ -122,7 +126,7 @@ both_backends! {
         let aid = id(&app.start_attempt(&t.access, "MLOA-F").await);
         let attempt = aid.clone();
         let (stored, redrawn) = app.state.db.read(move |c| Ok((invigil::db::attempts::form(c, &attempt)?, invigil::service::attempts::redraw(c, &attempt)?))).await.unwrap();
-        assert_eq!((stored.len(), redrawn.len()), (30, 30));
+        assert_eq!((stored.len(), redrawn.len()), (32, 32));
         for ((row, _), drawn) in stored.iter().zip(&redrawn) {
             assert_eq!((row.position as usize, &row.public_id, &row.question_id, row.version), (drawn.position, &drawn.public_id, &drawn.question_id, drawn.version));
             assert_eq!(serde_json::from_str::<Vec<usize>>(&row.option_order).unwrap(), drawn.option_order);
@@ -260,7 +264,7 @@ both_backends! {
         let t = app.candidate("ada@example.com").await;
         let aid = id(&app.start_attempt(&t.access, "MLOA-F").await);
         let key = answer_key(&app, &aid).await;
-        app.clock.advance(Duration::minutes(60) + Duration::seconds(15));
+        app.clock.advance(Duration::minutes(80) + Duration::seconds(15));
         let t = app.tokens("ada@example.com").await;
         let put = |i: usize| {
             let (qid, k, _) = key[i].clone();
@@ -276,25 +280,26 @@ both_backends! {
         let result: Value = app.get(&format!("/v1/attempts/{aid}/result"), Some(&t.access)).await.json().await.unwrap();
         assert_eq!(result["points_awarded"], 1);
         assert_eq!(result["status"], "failed");
-        assert_eq!(result["submitted_at"], "2026-11-26T10:00:00Z");
+        assert_eq!(result["submitted_at"], "2026-11-26T10:20:00Z");
     }
 
     async fn an_expired_attempt_is_finalised_by_the_sweeper_on_what_was_saved(app: TestApp) {
         let t = app.candidate("ada@example.com").await;
         let aid = id(&app.start_attempt(&t.access, "MLOA-F").await);
         app.answer(&t.access, &aid, 25).await;
-        app.clock.advance(Duration::minutes(61));
+        app.clock.advance(Duration::minutes(81));
         assert_eq!(invigil::service::attempts::sweep(&app.state).await.unwrap(), 1);
         assert_eq!(invigil::service::attempts::sweep(&app.state).await.unwrap(), 0, "finalised once");
         let t = app.tokens("ada@example.com").await;
         let result: Value = app.get(&format!("/v1/attempts/{aid}/result"), Some(&t.access)).await.json().await.unwrap();
-        assert_eq!(result["points_awarded"], 25);
-        assert_eq!(result["score_percent"], 83.3);
+        // 25 choice points and both labs' 20 of 50.
+        assert_eq!(result["points_awarded"], 45);
+        assert_eq!(result["score_percent"], 90.0);
         assert_eq!(result["passed"], true);
-        // An hour without a heartbeat is a gap: the pass waits for a proctor.
+        // Eighty minutes without a heartbeat is a gap: the pass waits for a proctor.
         assert_eq!(result["status"], "pending_review");
         assert_eq!(result["certificate"], Value::Null);
-        assert_eq!(result["submitted_at"], "2026-11-26T10:00:00Z");
+        assert_eq!(result["submitted_at"], "2026-11-26T10:20:00Z");
         let attempt: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
         assert_eq!(attempt["time_remaining_seconds"], 0);
     }
@@ -303,7 +308,7 @@ both_backends! {
         let app = TestApp::spawn_with(app.backend, |s| s.sweep_interval = std::time::Duration::from_millis(100), |_| {}).await.unwrap();
         let t = app.candidate("ada@example.com").await;
         let aid = id(&app.start_attempt(&t.access, "MLOA-F").await);
-        app.clock.advance(Duration::minutes(61));
+        app.clock.advance(Duration::minutes(81));
         // The sweeper runs every few seconds of real time; wait for it, bounded.
         let started = std::time::Instant::now();
         loop {
@@ -324,7 +329,7 @@ both_backends! {
             let t = app.candidate(&format!("s{i}@example.com")).await;
             ids.push(id(&app.start_attempt(&t.access, "MLOA-F").await));
         }
-        app.clock.advance(Duration::minutes(61));
+        app.clock.advance(Duration::minutes(81));
         let (a, b) = futures_util::future::join(
             invigil::service::attempts::sweep(&app.state),
             invigil::service::attempts::sweep(&other.state),
@@ -368,7 +373,7 @@ both_backends! {
             bodies.push(r.json::<Value>().await.unwrap());
         }
         assert!(bodies.iter().all(|b| b == &bodies[0]), "every submit returns the same result");
-        assert_eq!(bodies[0]["points_awarded"], 24);
+        assert_eq!(bodies[0]["points_awarded"], 44);
         let id2 = aid.clone();
         let count = app.state.db.read(move |c| {
             use diesel::prelude::*;
@@ -400,7 +405,7 @@ both_backends! {
         assert_problem(again, StatusCode::CONFLICT, "attempt_in_progress").await;
         // Once its time is up it no longer blocks: it is finalised and a new one starts.
         let first = app.get("/v1/me/attempts", Some(&t.access)).await.json::<Vec<Value>>().await.unwrap()[0]["id"].as_str().unwrap().to_string();
-        app.clock.advance(Duration::minutes(61));
+        app.clock.advance(Duration::minutes(81));
         app.clock.advance(Duration::days(14));
         let t = app.tokens("ada@example.com").await;
         let resp = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
@@ -408,7 +413,7 @@ both_backends! {
         let result = app.get(&format!("/v1/attempts/{first}/result"), Some(&t.access)).await;
         assert_eq!(result.status(), StatusCode::OK);
         let result: Value = result.json().await.unwrap();
-        assert_eq!((result["status"].as_str(), result["submitted_at"].as_str()), (Some("failed"), Some("2026-11-26T10:00:00Z")));
+        assert_eq!((result["status"].as_str(), result["submitted_at"].as_str()), (Some("failed"), Some("2026-11-26T10:20:00Z")));
     }
 
     async fn a_failed_attempt_makes_a_retake_wait_fourteen_days(app: TestApp) {
@@ -500,7 +505,7 @@ both_backends! {
         let restarted = app.restart().await;
         let after: Value = restarted.get(&format!("/v1/attempts/{}", id(&before)), Some(&t.access)).await.json().await.unwrap();
         assert_eq!(after["deadline"], before["deadline"]);
-        assert_eq!(after["time_remaining_seconds"], 3300);
+        assert_eq!(after["time_remaining_seconds"], 4500);
         // Exactly what each save was answered, in the order of the form.
         assert_eq!(after["answers"], Value::Array(saved));
     }

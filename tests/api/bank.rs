@@ -190,6 +190,73 @@ fn bank_check_exits_1_listing_the_errors() {
     );
 }
 
+/// The program's practical part: at least six labs per certification, two or more on
+/// every form, carrying at least 30 % of the points of any form that can be drawn; each
+/// lab proven on its reference (full marks) and its starter (below half).
+#[test]
+fn the_shipped_bank_has_the_programs_labs() {
+    use invigil::domain::kinds::QuestionKind;
+    use invigil::domain::labs::{CheckSet, LabStatus};
+    let bank = bank::load(&shipped_bank()).unwrap();
+    for c in &bank.certifications {
+        let labs: Vec<_> = bank
+            .questions
+            .iter()
+            .filter(|q| q.certification_code == c.code && q.kind == QuestionKind::Lab)
+            .collect();
+        assert!(labs.len() >= 6, "{} has {} labs", c.code, labs.len());
+        let practical = c
+            .domains
+            .iter()
+            .find(|d| d.name == "Practical")
+            .expect("a Practical domain");
+        assert!(practical.questions >= 2, "{}", c.code);
+        assert!(labs.iter().all(|q| q.domain == "Practical"), "{}", c.code);
+        // The least a form's labs can weigh against the most its other items can.
+        let mut lab_points: Vec<i64> = labs.iter().map(|q| i64::from(q.points)).collect();
+        lab_points.sort_unstable();
+        let least_labs: i64 = lab_points.iter().take(practical.questions as usize).sum();
+        let most_others: i64 = c
+            .domains
+            .iter()
+            .filter(|d| d.name != "Practical")
+            .map(|d| {
+                let mut points: Vec<i64> = bank
+                    .pool(&c.code, &d.name)
+                    .map(|q| i64::from(q.points))
+                    .collect();
+                points.sort_unstable_by(|a, b| b.cmp(a));
+                points.iter().take(d.questions as usize).sum::<i64>()
+            })
+            .sum();
+        assert!(
+            least_labs * 100 >= 30 * (least_labs + most_others),
+            "{}: labs carry {least_labs} of {} points",
+            c.code,
+            least_labs + most_others
+        );
+        for q in labs {
+            let lab = q.lab.as_ref().expect("a lab's spec");
+            let checks = CheckSet::compile(&lab.checks).expect("the checks compile");
+            let reference = checks.grade(lab.format, &lab.reference);
+            assert_eq!(
+                (reference.status, reference.points_awarded),
+                (LabStatus::Graded, q.points),
+                "{}",
+                q.id
+            );
+            let starter = checks.grade(lab.format, &lab.starter);
+            assert!(
+                starter.points_awarded * 2 < q.points,
+                "{}: the starter scores {}",
+                q.id,
+                starter.points_awarded
+            );
+            assert!(!q.stem.contains(lab.reference.trim()), "{}", q.id);
+        }
+    }
+}
+
 #[test]
 fn the_shipped_bank_meets_the_program() {
     let bank = bank::load(&shipped_bank()).unwrap();
@@ -208,7 +275,7 @@ fn the_shipped_bank_meets_the_program() {
         ]
     );
     for c in &bank.certifications {
-        assert!((3..=5).contains(&c.domains.len()), "{}", c.code);
+        assert!((4..=6).contains(&c.domains.len()), "{}", c.code);
         for d in &c.domains {
             assert!(
                 bank.pool(&c.code, &d.name).count() as i32 >= 2 * d.questions,
@@ -292,7 +359,7 @@ both_backends! {
     async fn re_importing_an_unchanged_bank_changes_nothing(app: TestApp) {
         let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
         assert_eq!(report.added + report.changed + report.retired, 0, "{report}");
-        assert_eq!(report.unchanged, 336);
+        assert_eq!(report.unchanged, 360);
         let versions = app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap();
         assert_eq!(versions, 1);
     }
@@ -302,7 +369,7 @@ both_backends! {
         let q = changed.questions.iter_mut().find(|q| q.id == "F-PIPE-001").unwrap();
         q.stem.push_str(" (revised)");
         let report = import(&app, changed).await;
-        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 1, 335, 0));
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 1, 359, 0));
         assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 2);
         let ((version, active), drawn) = current(&app, "F-PIPE-001").await;
         assert_eq!((version, active), (2, true));
@@ -311,7 +378,7 @@ both_backends! {
         assert!(stem.ends_with(" (revised)"), "{stem}");
         // Reverting points back at the first version without writing a third.
         let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
-        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 1, 335, 0));
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 1, 359, 0));
         assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 2);
         let ((version, active), drawn) = current(&app, "F-PIPE-001").await;
         assert_eq!((version, active), (1, true));
@@ -324,7 +391,7 @@ both_backends! {
         let mut smaller = bank::load(&shipped_bank()).unwrap();
         smaller.questions.retain(|q| q.id != "F-PIPE-001");
         let report = import(&app, smaller).await;
-        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 0, 335, 1));
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 0, 359, 1));
         assert_eq!(app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap(), 1);
         // Still there, marked retired, and out of every new form.
         let ((version, active), drawn) = current(&app, "F-PIPE-001").await;
@@ -332,7 +399,7 @@ both_backends! {
         assert!(drawn.is_none(), "a retired question is not drawn");
         // Back in the bank, it is active again on the same version.
         let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
-        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 0, 336, 0));
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 0, 360, 0));
         assert_eq!(current(&app, "F-PIPE-001").await.0, (1, true));
     }
 
@@ -359,15 +426,15 @@ both_backends! {
         assert_eq!(c["validity_months"], 24);
         assert_eq!(c["renewal_window_days"], 180);
         let exam = &c["exam"];
-        assert_eq!(exam["duration_minutes"], 90);
-        assert_eq!(exam["question_count"], 40);
+        assert_eq!(exam["duration_minutes"], 120);
+        assert_eq!(exam["question_count"], 42);
         assert_eq!(exam["pass_mark_percent"], 72.0);
         assert_eq!(exam["pass_band"], serde_json::json!({"min_percent": 70.0, "max_percent": 75.0}));
         assert_eq!(exam["max_attempts_per_year"], 3);
         assert_eq!(exam["retake_wait_days"], 14);
         let domains = c["domains"].as_array().unwrap();
-        assert_eq!(domains.len(), 5);
-        assert_eq!(domains.iter().map(|d| d["questions"].as_i64().unwrap()).sum::<i64>(), 40);
+        assert_eq!(domains.len(), 6);
+        assert_eq!(domains.iter().map(|d| d["questions"].as_i64().unwrap()).sum::<i64>(), 42);
         assert_eq!(domains[0]["name"], "Kubernetes for ML workloads");
     }
 

@@ -131,7 +131,7 @@ both_backends! {
 
     async fn a_start_that_is_refused_keeps_the_overdue_attempt_it_finalised(app: TestApp) {
         let (_t, _proctor, aid) = setup(&app).await;
-        app.clock.advance(Duration::minutes(62));
+        app.clock.advance(Duration::minutes(82));
         let t = app.tokens("ada@example.com").await;
         // The overdue blank attempt fails; the retake wait it starts refuses this start.
         let again = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
@@ -146,7 +146,7 @@ both_backends! {
         app.answer(&t.access, &aid, 30).await;
         // Heartbeats to the last minute (signing in again as tokens run out): a clean pass,
         // once the deadline has passed.
-        for minutes in [14, 14, 14, 14, 3] {
+        for minutes in [14, 14, 14, 14, 14, 10] {
             let t = app.tokens("ada@example.com").await;
             app.live_for(&t.access, &aid, Duration::minutes(minutes)).await;
         }
@@ -201,7 +201,7 @@ both_backends! {
         let again = app.get(&format!("/v1/attempts/{aid}/result"), Some(&t.access)).await;
         assert_eq!(again.status(), StatusCode::OK);
         // The sweeper finalises the other candidate's attempt when its time is up.
-        app.clock.advance(Duration::minutes(62));
+        app.clock.advance(Duration::minutes(82));
         assert_eq!(invigil::service::attempts::sweep(&app.state).await.unwrap(), 1);
         let other = app.tokens("grace@example.com").await;
         let swept: Value = app.get(&format!("/v1/attempts/{late}/result"), Some(&other.access)).await.json().await.unwrap();
@@ -215,7 +215,7 @@ both_backends! {
         let fine = app.start_attempt(&other.access, "MLOA-F").await["id"].as_str().unwrap().to_string();
         // A stored answer that no longer reads back makes this attempt unscorable.
         execute(&app, format!("UPDATE answers SET selected = 'not json' WHERE attempt_id = '{broken}'")).await;
-        app.clock.advance(Duration::minutes(62));
+        app.clock.advance(Duration::minutes(82));
         assert_eq!(invigil::service::attempts::sweep(&app.state).await.unwrap(), 1);
         let other = app.tokens("grace@example.com").await;
         let swept = app.get(&format!("/v1/attempts/{fine}/result"), Some(&other.access)).await;

@@ -329,7 +329,7 @@ fn bank_import_fills_the_catalog(backend: Backend) {
     let out = run_cli(&url, &["bank", "import", SHIPPED_BANK]);
     assert!(out.status.success(), "{}", stderr(&out));
     let printed = stdout(&out);
-    let report = "imported; 4 certifications; questions: 336 added, 0 changed (new versions), \
+    let report = "imported; 4 certifications; questions: 360 added, 0 changed (new versions), \
                   0 unchanged, 0 retired";
     assert!(printed.contains(report), "{printed}");
     let mut conn = connect(backend, &url);
@@ -341,8 +341,8 @@ fn bank_import_fills_the_catalog(backend: Backend) {
         .expect("the catalog reads")
         .expect("MLOA-P is listed");
     assert_eq!(professional.prerequisites, ["MLOA-F"]);
-    assert_eq!(professional.domains.len(), 5);
-    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM questions"), 336);
+    assert_eq!(professional.domains.len(), 6);
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM questions"), 360);
     drop(conn);
 
     // The same bank again: nothing to add.
@@ -350,7 +350,7 @@ fn bank_import_fills_the_catalog(backend: Backend) {
     assert!(again.status.success(), "{}", stderr(&again));
     let printed = stdout(&again);
     assert!(
-        printed.contains("0 added, 0 changed (new versions), 336 unchanged, 0 retired"),
+        printed.contains("0 added, 0 changed (new versions), 360 unchanged, 0 retired"),
         "{printed}"
     );
 
@@ -367,7 +367,7 @@ fn bank_import_fills_the_catalog(backend: Backend) {
         catalog_codes(&mut conn),
         ["MLOA-F", "MLOA-P", "MLOA-AA", "MLOA-AG"]
     );
-    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM questions"), 336);
+    assert_eq!(count(&mut conn, "SELECT COUNT(*) AS n FROM questions"), 360);
 }
 
 #[test]

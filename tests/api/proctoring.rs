@@ -362,7 +362,7 @@ both_backends! {
         app.clock.advance(Duration::minutes(7));
         let during: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
         assert_eq!(during["status"], "paused");
-        assert_eq!(during["time_remaining_seconds"], 55 * 60, "the clock stands still");
+        assert_eq!(during["time_remaining_seconds"], 75 * 60, "the clock stands still");
         let (qid, key, _) = crate::helpers::answer_key(&app, &aid).await.remove(0);
         let refused = app.put(&format!("/v1/attempts/{aid}/answers/{qid}"), Some(&t.access), &json!({"selected": key})).await;
         assert_problem(refused, StatusCode::CONFLICT, "attempt_paused").await;
@@ -372,7 +372,7 @@ both_backends! {
         let after: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
         let deadline = |v: &Value| chrono::DateTime::parse_from_rfc3339(v["deadline"].as_str().unwrap()).unwrap();
         assert_eq!(deadline(&after) - deadline(&before), Duration::minutes(7));
-        assert_eq!(after["time_remaining_seconds"], 55 * 60);
+        assert_eq!(after["time_remaining_seconds"], 75 * 60);
         let accepted = app.put(&format!("/v1/attempts/{aid}/answers/{qid}"), Some(&t.access), &json!({"selected": key})).await;
         assert_eq!(accepted.status(), StatusCode::OK);
         // Resuming what is not paused is refused.
@@ -399,7 +399,7 @@ both_backends! {
         assert_eq!(result.status(), StatusCode::OK);
         let result: Value = result.json().await.unwrap();
         assert_eq!(result["status"], "terminated");
-        assert_eq!(result["points_awarded"], 30);
+        assert_eq!(result["points_awarded"], 50);
         assert_eq!(result["certificate"], Value::Null);
         assert_problem(act(&app, &proctor, &aid, "pause", None).await, StatusCode::CONFLICT, "attempt_closed").await;
         assert_problem(event(&app, &t, &aid, "heartbeat").await, StatusCode::CONFLICT, "attempt_closed").await;
@@ -449,8 +449,8 @@ both_backends! {
         let resp = app.post("/v1/admin/accommodations", Some(&admin.access), &json!({"user_id": me["id"], "certification_code": "MLOA-F", "extra_time_percent": 25})).await;
         assert_eq!(resp.status(), StatusCode::CREATED);
         let attempt = app.start_attempt(&t.access, "MLOA-F").await;
-        assert_eq!(attempt["deadline"], "2026-11-26T10:15:00Z");
-        assert_eq!(attempt["time_remaining_seconds"], 75 * 60);
+        assert_eq!(attempt["deadline"], "2026-11-26T10:40:00Z");
+        assert_eq!(attempt["time_remaining_seconds"], 100 * 60);
         for (body, status, code) in [
             (json!({"user_id": me["id"], "certification_code": null, "extra_time_percent": 0}), StatusCode::BAD_REQUEST, "validation_failed"),
             (json!({"user_id": me["id"], "certification_code": null, "extra_time_percent": 101}), StatusCode::BAD_REQUEST, "validation_failed"),
