@@ -1,6 +1,8 @@
 //! invigil-bench: the exam-day scenario against a real `invigil serve` on loopback, and
 //! the ceilings it is measured against, on the same machine in the same run.
 
+mod labs;
+
 use anyhow::{bail, Context};
 use clap::Parser;
 use diesel::connection::SimpleConnection;
@@ -124,13 +126,19 @@ struct Report {
     save_p99_ms_quiet: f64,
     save_p99_ms_login_storm: f64,
     login_storm_p99_ratio: f64,
+    /// Submit p99 of forms with two labs ÷ of forms without, in the same run.
+    submit_p99_ratio_labs: f64,
+    labs_graded_per_s_per_core: f64,
     errors: u64,
 }
 
 struct Candidate {
     token: String,
     attempt: String,
+    /// Choice questions: (id, option ids, kind).
     questions: Vec<(String, Vec<String>, String)>,
+    /// Labs: (id, starter).
+    labs: Vec<(String, String)>,
 }
 
 #[tokio::main(flavor = "multi_thread")]
@@ -146,13 +154,20 @@ async fn main() -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let argon2_per_core = argon2_verifications_per_second()?;
 
+    eprintln!("measuring lab grading on one core…");
+    let shipped = PathBuf::from(
+        std::env::var("INVIGIL_QUESTION_BANK").unwrap_or_else(|_| "question-bank".into()),
+    );
+    let labs_per_core = labs::labs_graded_per_second(&shipped, Duration::from_secs(2))?;
+    let bank = labs::bench_bank(&shipped, dir.path())?;
+
     eprintln!("creating {} candidates…", args.candidates);
     create_candidates(&db_url, args.candidates).await?;
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let mut server = start_server(&args, &db_url, port)?;
+    let mut server = start_server(&args, &db_url, &bank, port)?;
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(512)
@@ -169,6 +184,7 @@ async fn main() -> anyhow::Result<()> {
     report.argon2_verifications_per_s_per_core = argon2_per_core;
     report.cores = cores;
     report.login_ratio = report.logins_per_s / (argon2_per_core * cores as f64);
+    report.labs_graded_per_s_per_core = labs_per_core;
     print_report(&report, args.json);
     if report.errors > 0 {
         bail!("{} requests failed", report.errors);
@@ -213,21 +229,38 @@ async fn run(
 
     eprintln!("starting {} attempts…", tokens.len());
     let exam = Arc::new(Recorder::default());
-    let candidates: Vec<Candidate> = in_parallel(args.connections, tokens, |token| {
+    // Every other candidate sits the exam without labs.
+    let tokens: Vec<(usize, String)> = tokens.into_iter().enumerate().collect();
+    let candidates: Vec<Candidate> = in_parallel(args.connections, tokens, |(i, token)| {
         let (client, base, exam) = (client.clone(), base.to_string(), exam.clone());
+        let code = if i % 2 == 0 {
+            labs::WITH_LABS
+        } else {
+            labs::WITHOUT_LABS
+        };
         async move {
             let t = Instant::now();
             let resp = client
-                .post(format!("{base}/v1/certifications/MLOA-F/attempts"))
+                .post(format!("{base}/v1/certifications/{code}/attempts"))
                 .bearer_auth(&token)
                 .send()
                 .await?;
             exam.record("start", t, resp.status().as_u16() == 201);
             let attempt: Value = resp.json().await?;
-            let questions = attempt["questions"]
-                .as_array()
-                .context("no questions")?
+            let all = attempt["questions"].as_array().context("no questions")?;
+            let labs = all
                 .iter()
+                .filter(|q| q["kind"] == "lab")
+                .map(|q| {
+                    (
+                        q["id"].as_str().unwrap().to_string(),
+                        q["artifact"]["starter"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect();
+            let questions = all
+                .iter()
+                .filter(|q| q["kind"] != "lab")
                 .map(|q| {
                     let options = q["options"]
                         .as_array()
@@ -246,6 +279,7 @@ async fn run(
                 token,
                 attempt: attempt["id"].as_str().context("no id")?.to_string(),
                 questions,
+                labs,
             })
         }
     })
@@ -274,8 +308,14 @@ async fn run(
             let offset = rand::rng().random_range(0.0..args.save_every);
             tokio::time::sleep(Duration::from_secs_f64(offset)).await;
             let mut next_heartbeat = Instant::now();
+            let mut edits = 0;
             while Instant::now() < until {
                 save(&client, &base, c, &exam, "save").await;
+                // Beside the choice answers, the artifact being edited is saved too.
+                if !c.labs.is_empty() {
+                    edits += 1;
+                    save_artifact(&client, &base, c, edits, &exam).await;
+                }
                 if Instant::now() >= next_heartbeat {
                     heartbeat(&client, &base, c, &exam).await;
                     next_heartbeat += Duration::from_secs_f64(args.heartbeat_every);
@@ -413,7 +453,12 @@ async fn run(
                 .send()
                 .await;
             let ok = completed(resp, |s| s.is_success()).await;
-            exam.record("submit", t, ok);
+            let endpoint = if c.labs.is_empty() {
+                "submit_mc"
+            } else {
+                "submit"
+            };
+            exam.record(endpoint, t, ok);
             Ok(())
         }
     })
@@ -434,6 +479,13 @@ async fn run(
             .map(|e| e.errors)
             .sum::<u64>();
     let (quiet_p99, storm_p99) = (p99(&quiet), p99(&storm));
+    let submit_p99 = |endpoint: &str| {
+        exam_day
+            .iter()
+            .find(|e| e.endpoint == endpoint)
+            .map_or(0.0, |e| e.p99_ms)
+    };
+    let submit_p99_ratio_labs = submit_p99("submit") / submit_p99("submit_mc").max(0.001);
     Ok(Report {
         machine: machine(),
         candidates: candidates.len(),
@@ -452,6 +504,8 @@ async fn run(
         save_p99_ms_quiet: quiet_p99,
         save_p99_ms_login_storm: storm_p99,
         login_storm_p99_ratio: storm_p99 / quiet_p99.max(0.001),
+        submit_p99_ratio_labs,
+        labs_graded_per_s_per_core: 0.0,
         errors,
     })
 }
@@ -485,6 +539,28 @@ async fn save(
         .await;
     let ok = completed(resp, |s| s.is_success()).await;
     rec.record(name, t, ok);
+}
+
+/// Saves the candidate's artifact of one lab: the starter as edited `edits` times (each
+/// save a new text, so each is graded).
+async fn save_artifact(
+    client: &reqwest::Client,
+    base: &str,
+    c: &Candidate,
+    edits: usize,
+    rec: &Recorder,
+) {
+    let (qid, starter) = &c.labs[edits % c.labs.len()];
+    let artifact = format!("{starter}{}", "\n".repeat(1 + edits % 32));
+    let t = Instant::now();
+    let resp = client
+        .put(format!("{base}/v1/attempts/{}/answers/{qid}", c.attempt))
+        .bearer_auth(&c.token)
+        .json(&json!({ "artifact": artifact }))
+        .send()
+        .await;
+    let ok = completed(resp, |s| s.is_success()).await;
+    rec.record("save_lab", t, ok);
 }
 
 /// Reads the whole answer, as a real client does (and as keeps its connection open for
@@ -657,7 +733,12 @@ async fn create_candidates(db_url: &str, count: usize) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-fn start_server(args: &Args, db_url: &str, port: u16) -> anyhow::Result<Child> {
+fn start_server(
+    args: &Args,
+    db_url: &str,
+    bank: &std::path::Path,
+    port: u16,
+) -> anyhow::Result<Child> {
     let server = match &args.server {
         Some(p) => p.clone(),
         None => std::env::current_exe()?.with_file_name("invigil"),
@@ -668,7 +749,6 @@ fn start_server(args: &Args, db_url: &str, port: u16) -> anyhow::Result<Child> {
             server.display()
         );
     }
-    let bank = std::env::var("INVIGIL_QUESTION_BANK").unwrap_or_else(|_| "question-bank".into());
     Ok(Command::new(server)
         .arg("serve")
         .env("INVIGIL_DATABASE_URL", db_url)
@@ -756,6 +836,14 @@ fn print_report(r: &Report, json: bool) {
     println!(
         "login storm p99 ratio = {:.2}  (save p99 {:.1} ms during a login storm ÷ {:.1} ms without)",
         r.login_storm_p99_ratio, r.save_p99_ms_login_storm, r.save_p99_ms_quiet
+    );
+    println!(
+        "submit p99 ratio with labs = {:.2}  (forms with two labs ÷ forms without, same run)",
+        r.submit_p99_ratio_labs
+    );
+    println!(
+        "labs graded: {:.0}/s per core",
+        r.labs_graded_per_s_per_core
     );
     println!("errors: {}", r.errors);
 }

@@ -79,6 +79,9 @@ fn call_cost(call: &CallExpr, sizes: &Sizes) -> u64 {
             string_scan
         }
         "_==_" | "_!=_" => string_scan + sizes.nodes,
+        // `map` and `filter` build their result by appending to `@result`, which the
+        // interpreter does in place; any other concatenation copies its operands.
+        "_+_" if is_macro_append(call) => 1,
         "_+_" => {
             1 + sizes
                 .lines
@@ -111,6 +114,14 @@ fn range_len(expr: &IdedExpr, sizes: &Sizes) -> u64 {
         _ => longest,
     }
     .max(1)
+}
+
+fn is_macro_append(call: &CallExpr) -> bool {
+    matches!(
+        call.args.as_slice(),
+        [accumulator, item] if matches!(&accumulator.expr, Expr::Ident(name) if name == "@result")
+            && matches!(item.expr, Expr::List(_))
+    )
 }
 
 fn sum(costs: impl IntoIterator<Item = u64>) -> u64 {

@@ -252,6 +252,9 @@ fn the_estimate_grows_with_nesting_and_input() {
         cost::estimate(regex.expression(), &manifest)
             > 50 * cost::estimate(plain.expression(), &manifest)
     );
+    // Building a list with filter or map appends in place: linear, not quadratic.
+    let filtered = program("docs.exists(d, lines.filter(l, l.startsWith('x')).size() > 0)");
+    assert!(cost::estimate(filtered.expression(), &manifest) < 1_000_000);
     let concatenated = program("(lines + lines).exists(l, l == 'x')");
     assert!(cost::estimate(concatenated.expression(), &manifest) > 2 * 5_000);
 }
