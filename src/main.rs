@@ -48,6 +48,16 @@ enum Command {
 #[derive(Subcommand)]
 enum BankCommand {
     /// Validate a bank without a server: exit 1 listing every error, or 0 with a summary.
+    ///
+    /// Every question is checked against its kind. A lab (`kind = "lab"`) carries an
+    /// `[question.artifact]` table (`format` = yaml, json, toml or text; `filename`;
+    /// `starter`, served; `reference`, never served), `[[question.check]]` entries (`id`,
+    /// `points`, `requirement`, `expr`: CEL over `doc`, `docs`, `text` and `lines`) and
+    /// `[[question.example]]` entries (`name`, `points`, `artifact`). Loading proves each
+    /// lab: every expression compiles, the checks' points add up to the lab's, the
+    /// reference scores full marks, the starter less than half, every example exactly its
+    /// points, and every check fails on the starter or an example. The format in full is
+    /// in question-bank/README.md.
     Check {
         /// The bank folder (default: INVIGIL_QUESTION_BANK, else ./question-bank).
         dir: Option<PathBuf>,

@@ -235,8 +235,12 @@ impl Db {
                 // One process at a time: BEGIN IMMEDIATE takes the file's write lock before
                 // reading which migrations are applied (each runs in a savepoint of it).
                 let migrated = c.immediate_transaction(|c| {
-                    c.run_pending_migrations(SQLITE_MIGRATIONS)
+                    let applied = c
+                        .run_pending_migrations(SQLITE_MIGRATIONS)
                         .map_err(|e| anyhow::anyhow!("migrations failed: {e}"))?;
+                    if applied.is_empty() {
+                        return Ok(());
+                    }
                     let broken: i64 =
                         diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
                             "(SELECT count(*) FROM pragma_foreign_key_check)",

@@ -726,9 +726,17 @@ pub async fn assert_saves_kept(db: &invigil::db::Db, attempt: &Value, acked: &Ac
 /// A connection of the test's own to the database at `url`.
 pub fn connect(backend: Backend, url: &str) -> invigil::db::DbConn {
     match backend {
-        Backend::Sqlite => invigil::db::DbConn::Sqlite(
-            SqliteConnection::establish(url).expect("the SQLite file opens"),
-        ),
+        Backend::Sqlite => {
+            let mut conn = SqliteConnection::establish(url).expect("the SQLite file opens");
+            // A pool dropped a moment ago may still be opening a connection in the
+            // background (setting WAL takes the write lock): wait for it, as the server does.
+            diesel::connection::SimpleConnection::batch_execute(
+                &mut conn,
+                "PRAGMA busy_timeout = 5000",
+            )
+            .expect("busy_timeout");
+            invigil::db::DbConn::Sqlite(conn)
+        }
         Backend::Postgres => {
             invigil::db::DbConn::Pg(PgConnection::establish(url).expect("PostgreSQL answers"))
         }
