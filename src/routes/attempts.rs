@@ -58,7 +58,7 @@ pub async fn get_attempt(
     request_body = SaveAnswer,
     responses(
         (status = 200, body = AnswerView),
-        (status = 400, description = "`invalid_answer` (not a selection this question takes, a selection for a lab or an artifact for a choice question) or `validation_failed` (a malformed body, or both or neither of selected and artifact)", body = Problem),
+        (status = 400, description = "`invalid_answer` (not a selection this question takes, a selection for a lab, an artifact for a choice question, or an artifact with control characters other than tab and line ends) or `validation_failed` (a malformed body, or both or neither of selected and artifact)", body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "`attempt_paused` (a proctor holds it) or `attempt_closed` (it has ended; an overdue attempt is finalised first)", body = Problem),
         (status = 413, description = "`payload_too_large`: an artifact over 65,536 bytes", body = Problem),

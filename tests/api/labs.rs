@@ -172,6 +172,10 @@ both_backends! {
         assert_problem(save(&app, &t, &id, &deploy, json!({"artifact": "x", "selected": []})).await, StatusCode::BAD_REQUEST, "validation_failed").await;
         assert_problem(save(&app, &t, &id, &deploy, json!({})).await, StatusCode::BAD_REQUEST, "validation_failed").await;
         assert_problem(save(&app, &t, &id, &deploy, json!({"artifact": "x", "score": 6})).await, StatusCode::BAD_REQUEST, "validation_failed").await;
+        // Control characters are no part of any format (and PostgreSQL cannot store NUL).
+        for control in ["kind: X\u{0}", "kind: X\u{7}", "kind: \u{1b}[31mX"] {
+            assert_problem(save(&app, &t, &id, &deploy, json!({"artifact": control})).await, StatusCode::BAD_REQUEST, "invalid_answer").await;
+        }
         // A choice answer still works as before.
         assert_eq!(save(&app, &t, &id, &choice, json!({"selected": [option]})).await.status(), StatusCode::OK);
 

@@ -19,6 +19,10 @@ pub const BUDGET: u64 = 5_000_000;
 /// which takes some 15 µs, as long as 700 steps.
 const REGEX_STEPS: u64 = 700;
 
+/// Bytes of haystack a regular expression scans per step at its slowest (a Unicode word
+/// boundary on non-ASCII text leaves the fast engine for one some ten times slower).
+const REGEX_BYTES_PER_STEP: u64 = 8;
+
 /// The worst-case number of steps `expr` takes over an input of `sizes`; saturates.
 pub fn estimate(expr: &IdedExpr, sizes: &Sizes) -> u64 {
     match &expr.expr {
@@ -65,7 +69,12 @@ fn call_cost(call: &CallExpr, sizes: &Sizes) -> u64 {
     };
     let string_scan = 1 + longest / 64;
     match call.func_name.as_str() {
-        "matches" => REGEX_STEPS + string_scan,
+        // A pattern read from the artifact (a pre-commit `files` regex under test) is
+        // compiled from up to the longest string: charged per byte of it.
+        "matches" if !pattern_is_literal(call) => {
+            REGEX_STEPS + longest / REGEX_BYTES_PER_STEP + 4 * sizes.longest_string
+        }
+        "matches" => REGEX_STEPS + longest / REGEX_BYTES_PER_STEP,
         "contains" | "startsWith" | "endsWith" => string_scan,
         "@in" => {
             1 + sizes
@@ -81,7 +90,7 @@ fn call_cost(call: &CallExpr, sizes: &Sizes) -> u64 {
         "_==_" | "_!=_" => string_scan + sizes.nodes,
         // `map` and `filter` build their result by appending to `@result`, which the
         // interpreter does in place; any other concatenation copies its operands.
-        "_+_" if is_macro_append(call) => 1,
+        "_+_" if is_macro_append(call) || is_counting(call) => 1,
         "_+_" => {
             1 + sizes
                 .lines
@@ -114,6 +123,23 @@ fn range_len(expr: &IdedExpr, sizes: &Sizes) -> u64 {
         _ => longest,
     }
     .max(1)
+}
+
+fn pattern_is_literal(call: &CallExpr) -> bool {
+    matches!(
+        call.args.last().map(|a| &a.expr),
+        Some(Expr::Literal(cel::common::ast::LiteralValue::String(_)))
+    )
+}
+
+/// `exists_one` counts its matches as `@result + 1`.
+fn is_counting(call: &CallExpr) -> bool {
+    call.args.iter().any(|a| {
+        matches!(
+            a.expr,
+            Expr::Literal(cel::common::ast::LiteralValue::Int(_))
+        )
+    })
 }
 
 fn is_macro_append(call: &CallExpr) -> bool {

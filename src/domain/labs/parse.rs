@@ -109,24 +109,9 @@ pub fn parse(format: Format, text: &str) -> Result<Parsed, Diagnostic> {
             text.len()
         )));
     }
-    let documents = match format {
-        Format::Yaml => yaml(text)?,
-        Format::Json => vec![
-            serde_json::from_str::<serde_json::Value>(text).map_err(|e| Diagnostic {
-                line: e.line() as u64,
-                column: e.column() as u64,
-                message: without_position(&e.to_string()),
-            })?,
-        ],
-        Format::Toml => {
-            let table = text.parse::<toml::Table>().map_err(|e| {
-                let offset = e.span().map_or(0, |s| s.start);
-                Diagnostic::at_offset(text, offset, e.message().trim().to_string())
-            })?;
-            vec![from_toml(toml::Value::Table(table))]
-        }
-        Format::Text => Vec::new(),
-    };
+    // A BOM is an encoding mark, not content; JSON would refuse it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let documents = on_a_deep_stack(|| read(format, text))?;
     let lines: Vec<&str> = text.lines().collect();
     let mut walk = Walk {
         sizes: Sizes {
@@ -146,6 +131,86 @@ pub fn parse(format: Format, text: &str) -> Result<Parsed, Diagnostic> {
         docs,
         sizes: walk.sizes,
     })
+}
+
+/// Parsers and the values they build recurse once per level of nesting, and a TOML
+/// document can nest thousands of levels deep in a few kilobytes (dotted keys inside
+/// inline tables escape its parser's recursion limit), so reading happens on a thread of
+/// its own with room for that, and only values within `MAX_DEPTH` leave it. (Where no
+/// thread can be started, the reading happens here.)
+fn on_a_deep_stack<T: Send>(read: impl FnOnce() -> T + Send) -> T {
+    const STACK_BYTES: usize = 256 * 1024 * 1024;
+    let read = std::sync::Mutex::new(Some(read));
+    let take = || read.lock().ok().and_then(|mut r| r.take());
+    std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("lab-artifact".into())
+            .stack_size(STACK_BYTES)
+            .spawn_scoped(scope, || take().map(|r| r()));
+        match spawned.map(|h| h.join()) {
+            Ok(Ok(Some(value))) => value,
+            // The thread panicked: reading again here would panic the same way.
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            Ok(Ok(None)) | Err(_) => match take() {
+                Some(read) => read(),
+                None => std::panic::resume_unwind(Box::new("an artifact was read twice")),
+            },
+        }
+    })
+}
+
+/// The documents of `text`, each at most `MAX_DEPTH` deep, `MAX_NODES` in all.
+fn read(format: Format, text: &str) -> Result<Vec<serde_json::Value>, Diagnostic> {
+    let documents = match format {
+        Format::Yaml => yaml(text)?,
+        Format::Json => vec![
+            serde_json::from_str::<serde_json::Value>(text).map_err(|e| Diagnostic {
+                line: (e.line() as u64).max(1),
+                column: (e.column() as u64).max(1),
+                message: without_position(&e.to_string()),
+            })?,
+        ],
+        Format::Toml => {
+            let table = text.parse::<toml::Table>().map_err(|e| {
+                let offset = e.span().map_or(0, |s| s.start);
+                Diagnostic::at_offset(text, offset, e.message().trim().to_string())
+            })?;
+            vec![from_toml(toml::Value::Table(table))]
+        }
+        Format::Text => Vec::new(),
+    };
+    let mut nodes = 0;
+    for d in &documents {
+        within_limits(d, 1, &mut nodes)?;
+    }
+    Ok(documents)
+}
+
+fn within_limits(
+    value: &serde_json::Value,
+    depth: usize,
+    nodes: &mut usize,
+) -> Result<(), Diagnostic> {
+    *nodes += 1;
+    if *nodes > MAX_NODES {
+        return Err(Diagnostic::whole(format!(
+            "the artifact has more than {MAX_NODES} values"
+        )));
+    }
+    if depth > MAX_DEPTH {
+        return Err(Diagnostic::whole(format!(
+            "the artifact nests collections more than {MAX_DEPTH} levels deep"
+        )));
+    }
+    match value {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .try_for_each(|v| within_limits(v, depth + 1, nodes)),
+        serde_json::Value::Object(entries) => entries
+            .values()
+            .try_for_each(|v| within_limits(v, depth + 1, nodes)),
+        _ => Ok(()),
+    }
 }
 
 /// `lines` as CEL sees it: the artifact's lines without their endings.

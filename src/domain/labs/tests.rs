@@ -155,6 +155,38 @@ fn ten_thousand_deep_json_is_refused_without_overflowing_the_stack() {
 }
 
 #[test]
+fn toml_nested_through_dotted_keys_in_inline_tables_is_refused_without_a_crash() {
+    // Each inline table opens 79 levels through one dotted key: thousands deep in 13 KB,
+    // past what the parser's own recursion limit counts.
+    let key = vec!["a"; 79].join(".");
+    let mut bomb = String::from("k = ");
+    for _ in 0..78 {
+        bomb.push_str(&format!("{{ {key} = "));
+    }
+    bomb.push('1');
+    bomb.push_str(&" }".repeat(78));
+    assert!(bomb.len() < 16 * 1024);
+    let refused = parse::parse(Format::Toml, &bomb).err().expect("refused");
+    assert!(refused.message.contains("levels deep"), "{refused:?}");
+    // Each of the other formats too, through the same reading.
+    let json = parse::parse(
+        Format::Json,
+        &format!("{}1{}", "[".repeat(33), "]".repeat(33)),
+    );
+    assert!(json.err().expect("refused").message.contains("levels deep"));
+}
+
+#[test]
+fn a_byte_order_mark_is_not_content() {
+    let checks = CheckSet::compile(&[check("seed", 1, "doc.seed == 42")]).expect("compiles");
+    let grade = checks.grade(Format::Json, "\u{feff}{\"seed\": 42}");
+    assert_eq!((grade.status, grade.points_awarded), (LabStatus::Graded, 1));
+    // An empty JSON file is located at line 1, column 1, not column 0.
+    let empty = parse::parse(Format::Json, "").err().expect("refused");
+    assert!(empty.line >= 1 && empty.column >= 1, "{empty:?}");
+}
+
+#[test]
 fn an_artifact_of_64_kib_is_graded_and_one_byte_more_is_refused() {
     let line = "x".repeat(63) + "\n";
     let mut text = "FROM python:3.12.7-slim\nUSER app\n".to_string();
@@ -252,6 +284,15 @@ fn the_estimate_grows_with_nesting_and_input() {
         cost::estimate(regex.expression(), &manifest)
             > 50 * cost::estimate(plain.expression(), &manifest)
     );
+    // A pattern taken from the artifact is charged for being compiled from it.
+    let chosen = program("lines.exists(l, 'x'.matches(l))");
+    assert!(
+        cost::estimate(chosen.expression(), &manifest)
+            >= cost::estimate(regex.expression(), &manifest) + 5_000 * 4 * 80
+    );
+    // exists_one counts with an integer: linear, not quadratic.
+    let one = program("lines.exists_one(l, l.startsWith('USER '))");
+    assert!(cost::estimate(one.expression(), &manifest) < 100_000);
     // Building a list with filter or map appends in place: linear, not quadratic.
     let filtered = program("docs.exists(d, lines.filter(l, l.startsWith('x')).size() > 0)");
     assert!(cost::estimate(filtered.expression(), &manifest) < 1_000_000);
@@ -269,6 +310,12 @@ fn checks_that_do_not_compile_or_read_unknown_variables_are_named() {
             "types",
             1,
             "type(doc) == map && type(docs) == list && type(text) == string",
+        ),
+        check("pattern", 1, "lines.exists(l, 'x'.matches(l))"),
+        check(
+            "literal",
+            1,
+            "lines.exists(l, l.matches('^x$') || matches(l, 'y'))",
         ),
     ])
     .err()

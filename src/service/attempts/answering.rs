@@ -50,6 +50,16 @@ impl SaveAnswer {
                 if text.len() > MAX_ARTIFACT_BYTES {
                     return Err(ApiError::PayloadTooLarge);
                 }
+                // No format takes control characters other than tab and line ends, and
+                // PostgreSQL cannot store NUL in text.
+                if text
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+                {
+                    return Err(ApiError::InvalidAnswer(
+                        "the artifact holds control characters other than tab and line ends".into(),
+                    ));
+                }
                 Ok(Answer::Artifact(Arc::new(text)))
             }
             _ => Err(ApiError::Validation(
@@ -65,7 +75,8 @@ impl SaveAnswer {
 /// outcomes). Errors: 404 for another's attempt or an unknown question, 409
 /// `attempt_paused` while a proctor holds it, 409 `attempt_closed` once it has ended (an
 /// overdue attempt is finalised first), 400 `invalid_answer` (a selection for a lab, an
-/// artifact for a choice question, an option not offered), 400 `validation_failed` (both
+/// artifact for a choice question, an option not offered, an artifact with control
+/// characters other than tab and line ends), 400 `validation_failed` (both
 /// or neither), 413 `payload_too_large` (an artifact over 64 KiB).
 pub async fn save_answer(
     state: &AppState,

@@ -6,7 +6,7 @@ use super::stored::decode;
 use crate::db::attempts::{self as rows, AnswerRow, AttemptQuestionRow, VersionRow};
 use crate::db::DbConn;
 use crate::domain::kinds::QuestionKind;
-use crate::domain::labs::{CheckOutcome, CheckSet, Grade, LabSpec, LabStatus};
+use crate::domain::labs::{CheckOutcome, CheckSet, Format, Grade, LabSpec, LabStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
@@ -35,10 +35,12 @@ pub struct LabRecord {
     pub checks: Vec<CheckOutcome>,
 }
 
-/// Grades `text` against lab `question_id` of the caller's attempt, on a reading
-/// connection so that the writer never waits for a parse. None when the question is not a
-/// lab (the save's own checks then refuse it). Errors: 404 for another's attempt or an
-/// unknown question.
+/// Grades `text` against lab `question_id` of the caller's attempt. The lab is looked up
+/// on a reading connection, released before grading starts; grading runs on the blocking
+/// pool, at most one per core at a time, so a burst of saves queues rather than taking
+/// every core or every connection. None when the question is not a lab or the attempt
+/// has ended (the save's own checks then refuse it). Errors: 404 for another's attempt
+/// or an unknown question.
 pub async fn grade_artifact(
     state: &AppState,
     reach: Reach,
@@ -46,44 +48,64 @@ pub async fn grade_artifact(
     question_id: String,
     text: Arc<String>,
 ) -> ApiResult<Option<Grade>> {
-    state
+    let checks = state
         .db
         .read(move |conn| {
             let attempt = reach.find(conn, &attempt_id)?;
-            let (question, kind, lab) =
+            let (_, kind, lab) =
                 rows::form_question(conn, &attempt.id, &question_id)?.ok_or(ApiError::NotFound)?;
+            if !attempt.status()?.is_open() {
+                return Ok(None);
+            }
             match (QuestionKind::parse(&kind), lab) {
-                (Some(QuestionKind::Lab), Some(lab)) => {
-                    let checks = compiled(&question.question_id, question.version, &lab)?;
-                    let spec: LabSpec = decode(&lab)?;
-                    Ok(Some(checks.grade(spec.format, &text)))
-                }
+                (Some(QuestionKind::Lab), Some(lab)) => compiled(&lab).map(Some),
                 _ => Ok(None),
             }
         })
+        .await?;
+    let Some(checks) = checks else {
+        return Ok(None);
+    };
+    let _turn = graders()
+        .acquire()
         .await
+        .map_err(|_| ApiError::internal("the grading queue is closed"))?;
+    let grade = actix_web::web::block(move || checks.1.grade(checks.0, &text))
+        .await
+        .map_err(|e| ApiError::internal(format!("grading stopped: {e}")))?;
+    Ok(Some(grade))
 }
 
-/// The compiled checks of one question version; versions never change, so each is
-/// compiled once per process.
-fn compiled(question_id: &str, version: i32, lab: &str) -> ApiResult<Arc<CheckSet>> {
-    type Cache = Mutex<HashMap<(String, i32), Arc<CheckSet>>>;
+/// One turn per core: grading is CPU, and more at once only makes each slower.
+fn graders() -> &'static tokio::sync::Semaphore {
+    static GRADERS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    GRADERS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    })
+}
+
+/// The format and compiled checks of a stored lab, compiled once per process for each
+/// content (keyed by the stored text itself, so that no two check sets can share an
+/// entry whatever their ids and versions).
+fn compiled(lab: &str) -> ApiResult<Arc<(Format, CheckSet)>> {
+    type Cache = Mutex<HashMap<String, Arc<(Format, CheckSet)>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
-    let key = (question_id.to_string(), version);
-    if let Some(found) = cache.lock().ok().and_then(|c| c.get(&key).cloned()) {
+    if let Some(found) = cache.lock().ok().and_then(|c| c.get(lab).cloned()) {
         return Ok(found);
     }
     let spec: LabSpec = decode(lab)?;
-    let checks = Arc::new(CheckSet::compile(&spec.checks).map_err(|e| {
-        ApiError::internal(format!("stored checks of {question_id} v{version}: {e:?}"))
-    })?);
+    let checks = Arc::new((
+        spec.format,
+        CheckSet::compile(&spec.checks)
+            .map_err(|e| ApiError::internal(format!("stored checks do not compile: {e:?}")))?,
+    ));
     if let Ok(mut cache) = cache.lock() {
         // The bank is small; a bound keeps a long-lived process from growing with imports.
         if cache.len() >= 4096 {
             cache.clear();
         }
-        cache.insert(key, checks.clone());
+        cache.insert(lab.to_string(), checks.clone());
     }
     Ok(checks)
 }
