@@ -45,8 +45,10 @@ pub struct AnswerRow {
     pub selected: String,
     pub revision: i32,
     pub saved_at: NaiveDateTime,
-    /// A lab's artifact as saved, and the `Grade` its checks gave it, as JSON.
+    /// A lab's artifact as saved, its syntax `Diagnostic`s, and the `Grade` its checks
+    /// give it (JSON; written once the save has been answered, None until then).
     pub artifact: Option<String>,
+    pub diagnostics: Option<String>,
     pub grade: Option<String>,
 }
 
@@ -141,6 +143,7 @@ pub fn upsert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<Option<i
                     an::revision.eq(an::revision + 1),
                     an::saved_at.eq(excluded(an::saved_at)),
                     an::artifact.eq(excluded(an::artifact)),
+                    an::diagnostics.eq(excluded(an::diagnostics)),
                     an::grade.eq(excluded(an::grade)),
                 ))
                 // NULL <> NULL is not true: a choice answer differs only by its selection.
@@ -158,4 +161,25 @@ pub fn upsert_answer(conn: &mut DbConn, row: &AnswerRow) -> QueryResult<Option<i
         DbConn::Sqlite(c) => upsert!(c),
         DbConn::Pg(c) => upsert!(c),
     }
+}
+
+/// Stores the grade of a lab's artifact if the answer is still the `revision` it was
+/// computed for and has none yet; false when a later save (or nothing) is there.
+pub fn set_grade(
+    conn: &mut DbConn,
+    attempt_id: &str,
+    position: i32,
+    revision: i32,
+    grade: &str,
+) -> QueryResult<bool> {
+    let updated = diesel::update(
+        an::table
+            .filter(an::attempt_id.eq(attempt_id))
+            .filter(an::position.eq(position))
+            .filter(an::revision.eq(revision))
+            .filter(an::grade.is_null()),
+    )
+    .set(an::grade.eq(grade))
+    .execute(conn)?;
+    Ok(updated == 1)
 }

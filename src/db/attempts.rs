@@ -1,8 +1,8 @@
 //! Attempt rows: the attempt and its moves through the lifecycle, and its one result.
 
 pub use super::answers::{
-    answer, answers, form, form_question, pool, upsert_answer, AnswerRow, AttemptQuestionRow,
-    VersionRow,
+    answer, answers, form, form_question, pool, set_grade, upsert_answer, AnswerRow,
+    AttemptQuestionRow, VersionRow,
 };
 use super::schema::{attempt_questions as aq, attempts as at, results as rs};
 use super::DbConn;

@@ -220,6 +220,7 @@ diesel::table! {
         revision -> Integer,
         saved_at -> Timestamp,
         artifact -> Nullable<Text>,
+        diagnostics -> Nullable<Text>,
         grade -> Nullable<Text>,
     }
 }

@@ -42,6 +42,15 @@ pub struct Check {
     pub expr: String,
 }
 
+/// What a candidate is told of a saved artifact: its syntax errors and broken limits,
+/// where they are (empty when it parses); nothing that depends on the checks.
+pub fn diagnose(format: Format, text: &str) -> Vec<Diagnostic> {
+    match parse::parse(format, text) {
+        Ok(_) => Vec::new(),
+        Err(diagnostic) => vec![diagnostic],
+    }
+}
+
 /// A lab as the bank defines it and a question version stores it. The examples it was
 /// proven on are not kept: once the bank has loaded, every example scored what it claims.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -232,6 +232,48 @@ both_backends! {
         assert_eq!(lab["points_awarded"], 1, "{result}");
     }
 
+    async fn the_grade_is_stored_after_the_save_is_answered_and_scoring_never_needs_it(app: TestApp) {
+        let t = app.candidate("later@example.com").await;
+        let attempt = app.start_attempt(&t.access, "T-LAB").await;
+        let id = attempt["id"].as_str().expect("id").to_string();
+        let (deploy, config) = labs(&attempt);
+        assert_eq!(save(&app, &t, &id, &deploy, json!({"artifact": PARTIAL_DEPLOYMENT})).await.status(), StatusCode::OK);
+        // The grade arrives once the save has been answered.
+        let db = app.state.db.clone();
+        let grades = |id: String| {
+            let db = db.clone();
+            async move {
+            db.read(move |c| {
+                use diesel::prelude::*;
+                use invigil::db::schema::answers::dsl::*;
+                Ok(answers.filter(attempt_id.eq(&id)).filter(artifact.is_not_null()).select(grade).load::<Option<String>>(c)?)
+            }).await.expect("answers")
+            }
+        };
+        let mut stored = grades(id.clone()).await;
+        for _ in 0..100 {
+            if stored.iter().all(Option::is_some) { break; }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+            stored = grades(id.clone()).await;
+        }
+        let grade: Value = serde_json::from_str(stored[0].as_deref().expect("a stored grade")).expect("json");
+        assert_eq!((grade["points_awarded"].as_i64(), grade["status"].as_str()), (Some(3), Some("graded")));
+        assert_eq!(grade["artifact_sha256"], sha256(PARTIAL_DEPLOYMENT));
+        // A save whose grade never got stored (the process stopped first) is graded at scoring.
+        let https_only = r#"{"seed": 7, "tracking_uri": "https://mlflow.internal"}"#;
+        assert_eq!(save(&app, &t, &id, &config, json!({"artifact": https_only})).await.status(), StatusCode::OK);
+        let cleared = id.clone();
+        app.state.db.write(move |c| {
+            use diesel::prelude::*;
+            use invigil::db::schema::answers::dsl::*;
+            Ok(diesel::update(answers.filter(attempt_id.eq(&cleared))).set(grade.eq(None::<String>)).execute(c)?)
+        }).await.expect("cleared");
+        let result: Value = app.post(&format!("/v1/attempts/{id}/submit"), Some(&t.access), &json!({})).await.json().await.expect("json");
+        let points: Vec<(Value, Value)> = result["labs"].as_array().expect("labs").iter().map(|l| (l["question_id"].clone(), l["points_awarded"].clone())).collect();
+        assert!(points.contains(&(deploy["id"].clone(), json!(3))), "{result}");
+        assert!(points.contains(&(config["id"].clone(), json!(1))), "{result}");
+    }
+
     async fn an_unanswered_lab_scores_zero_and_is_reported_unanswered(app: TestApp) {
         let t = app.candidate("blank@example.com").await;
         let attempt = app.start_attempt(&t.access, "T-LAB").await;

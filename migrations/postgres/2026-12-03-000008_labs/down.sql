@@ -1,5 +1,5 @@
 ALTER TABLE results DROP COLUMN labs;
-ALTER TABLE answers DROP COLUMN grade, DROP COLUMN artifact;
+ALTER TABLE answers DROP COLUMN grade, DROP COLUMN diagnostics, DROP COLUMN artifact;
 DELETE FROM question_versions WHERE kind = 'lab';
 ALTER TABLE question_versions DROP COLUMN lab,
     DROP CONSTRAINT question_versions_kind_check,

@@ -1,5 +1,6 @@
 ALTER TABLE results DROP COLUMN labs;
 ALTER TABLE answers DROP COLUMN grade;
+ALTER TABLE answers DROP COLUMN diagnostics;
 ALTER TABLE answers DROP COLUMN artifact;
 DELETE FROM question_versions WHERE kind = 'lab';
 CREATE TABLE question_versions_without_labs (

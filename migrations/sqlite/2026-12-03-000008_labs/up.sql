@@ -31,10 +31,12 @@ INSERT INTO question_versions_with_labs (question_id, version, content_hash, dom
 DROP TABLE question_versions;
 ALTER TABLE question_versions_with_labs RENAME TO question_versions;
 
--- A lab's answer is the artifact as saved (at most 64 KiB) with the grade its check set
--- gave it at that save, as JSON; choice answers have neither.
+-- A lab's answer is the artifact as saved (at most 64 KiB), its syntax diagnostics, and
+-- the grade its check set gives it (JSON), written after the save has been answered so
+-- that no response's timing depends on the checks; choice answers have none of them.
 ALTER TABLE answers ADD COLUMN artifact TEXT CHECK (length(CAST(artifact AS BLOB)) <= 65536);
-ALTER TABLE answers ADD COLUMN grade TEXT CHECK ((artifact IS NULL) = (grade IS NULL));
+ALTER TABLE answers ADD COLUMN diagnostics TEXT CHECK ((artifact IS NULL) = (diagnostics IS NULL));
+ALTER TABLE answers ADD COLUMN grade TEXT CHECK (grade IS NULL OR artifact IS NOT NULL);
 
 -- Each lab's outcome as scored ([{question_id, position, points_awarded, …, checks}]).
 ALTER TABLE results ADD COLUMN labs TEXT NOT NULL DEFAULT '[]';

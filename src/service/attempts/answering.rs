@@ -1,7 +1,7 @@
 //! Answering: saving (or replacing) an answer, and submitting.
 
 use super::finalise::{finalize, CloseReason};
-use super::labs::grade_artifact;
+use super::labs::{diagnose, grade_later, lab_checks};
 use super::open::{touch, Reach};
 use super::stored::{decode, encode, parse_kind};
 use super::views::{answer_view, result_view};
@@ -70,9 +70,9 @@ impl SaveAnswer {
 }
 
 /// Saves (or replaces) the answer to one question. Committed before it is acknowledged;
-/// saving the same answer again changes nothing. A lab's artifact is graded before the
-/// save's transaction, and the answer carries its syntax diagnostics (never the checks'
-/// outcomes). Errors: 404 for another's attempt or an unknown question, 409
+/// saving the same answer again changes nothing. A lab's artifact is read for its syntax
+/// diagnostics, which the answer carries, and graded once the save has been answered, so
+/// that nothing of the checks' outcomes shows in the response or its timing. Errors: 404 for another's attempt or an unknown question, 409
 /// `attempt_paused` while a proctor holds it, 409 `attempt_closed` once it has ended (an
 /// overdue attempt is finalised first), 400 `invalid_answer` (a selection for a lab, an
 /// artifact for a choice question, an option not offered, an artifact with control
@@ -89,36 +89,45 @@ pub async fn save_answer(
     let timing = Timing::of(state);
     let answer = body.answer()?;
     let reach = Reach::Owner(user_id);
-    let grade = match &answer {
+    // A lab's checks, and what the candidate is told: where the file does not parse.
+    let lab = match &answer {
         Answer::Artifact(text) => {
             let (attempt_id, question_id) = (attempt_id.clone(), question_id.clone());
-            grade_artifact(state, reach.clone(), attempt_id, question_id, text.clone()).await?
+            match lab_checks(state, reach.clone(), attempt_id, question_id).await? {
+                Some(checks) => Some((checks.clone(), diagnose(checks, text.clone()).await?)),
+                None => None,
+            }
         }
+        Answer::Selection(_) => None,
+    };
+    let (checks, diagnostics) = lab.unzip();
+    let artifact = match &answer {
+        Answer::Artifact(text) => Some(text.clone()),
         Answer::Selection(_) => None,
     };
     let client_key = state
         .known_clients
         .key(&attempt_id, &client.addr, &client.user_agent);
     let already_known = state.known_clients.contains(client_key);
-    let saved = touch(
+    let (saved, changed) = touch(
         &state.db,
         timing,
         reach,
-        attempt_id,
+        attempt_id.clone(),
         AttemptEvent::SaveAnswer,
         move |conn, attempt, _| {
             let (question, kind, _) =
                 rows::form_question(conn, &attempt.id, &question_id)?.ok_or(ApiError::NotFound)?;
             let kind = parse_kind(&kind)?;
-            let (selected, artifact, grade) = match (answer, grade) {
+            let (selected, artifact, diagnostics) = match (answer, diagnostics) {
                 (Answer::Selection(ids), _) => {
                     validate_selection(&question, kind, &ids)?;
                     (encode(&ids), None, None)
                 }
-                (Answer::Artifact(text), Some(grade)) => (
+                (Answer::Artifact(text), Some(diagnostics)) => (
                     encode(&Vec::<String>::new()),
                     Some(text.as_ref().clone()),
-                    Some(encode(&grade)),
+                    Some(encode(&diagnostics)),
                 ),
                 (Answer::Artifact(_), None) => {
                     return Err(ApiError::InvalidAnswer(
@@ -133,13 +142,18 @@ pub async fn save_answer(
                 revision: 1,
                 saved_at: to_db_time(timing.now),
                 artifact,
-                grade,
+                diagnostics,
+                // Graded once this save has been answered (see `grade_later`).
+                grade: None,
             };
-            let saved = match rows::upsert_answer(conn, &fresh)? {
-                Some(revision) => AnswerRow { revision, ..fresh },
-                // The same selection again: the stored answer stands as it was.
-                None => rows::answer(conn, &attempt.id, question.position)?
-                    .ok_or_else(|| ApiError::internal("an unchanged answer is missing"))?,
+            let (saved, changed) = match rows::upsert_answer(conn, &fresh)? {
+                Some(revision) => (AnswerRow { revision, ..fresh }, true),
+                // The same answer again: the stored answer stands as it was.
+                None => (
+                    rows::answer(conn, &attempt.id, question.position)?
+                        .ok_or_else(|| ApiError::internal("an unchanged answer is missing"))?,
+                    false,
+                ),
             };
             // Of the rules, a save can only bear on client_changed: run them for a new client.
             let new_client = !already_known
@@ -164,11 +178,22 @@ pub async fn save_answer(
             if new_client {
                 flags::refresh(conn, attempt, &timing, None)?;
             }
-            answer_view(&saved, &question.public_id)
+            let changed = changed.then_some((saved.position, saved.revision));
+            Ok((answer_view(&saved, &question.public_id)?, changed))
         },
     )
     .await?;
     state.known_clients.insert(client_key);
+    if let (Some(checks), Some(text), Some((position, revision))) = (checks, artifact, changed) {
+        grade_later(
+            state.db.clone(),
+            checks,
+            text,
+            attempt_id,
+            position,
+            revision,
+        );
+    }
     Ok(saved)
 }
 

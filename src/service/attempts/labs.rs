@@ -1,12 +1,15 @@
-//! Labs in an attempt: grading a saved artifact (off the writer, before the save's
-//! transaction), and the record each lab leaves in the result.
+//! Labs in an attempt: what a save tells the candidate (syntax diagnostics only), the
+//! grade stored once the save has been answered (so that no response's timing depends on
+//! the checks), and the record each lab leaves in the result.
 
 use super::open::Reach;
-use super::stored::decode;
+use super::stored::{decode, encode};
 use crate::db::attempts::{self as rows, AnswerRow, AttemptQuestionRow, VersionRow};
-use crate::db::DbConn;
+use crate::db::{Db, DbConn};
 use crate::domain::kinds::QuestionKind;
-use crate::domain::labs::{CheckOutcome, CheckSet, Format, Grade, LabSpec, LabStatus};
+use crate::domain::labs::{
+    self, CheckOutcome, CheckSet, Diagnostic, Format, Grade, LabSpec, LabStatus,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use serde::{Deserialize, Serialize};
@@ -35,20 +38,16 @@ pub struct LabRecord {
     pub checks: Vec<CheckOutcome>,
 }
 
-/// Grades `text` against lab `question_id` of the caller's attempt. The lab is looked up
-/// on a reading connection, released before grading starts; grading runs on the blocking
-/// pool, at most one per core at a time, so a burst of saves queues rather than taking
-/// every core or every connection. None when the question is not a lab or the attempt
-/// has ended (the save's own checks then refuse it). Errors: 404 for another's attempt
-/// or an unknown question.
-pub async fn grade_artifact(
+/// The checks of lab `question_id` of the caller's attempt, compiled; None when the
+/// question is not a lab or the attempt has ended (the save's own checks then refuse it).
+/// Errors: 404 for another's attempt or an unknown question.
+pub async fn lab_checks(
     state: &AppState,
     reach: Reach,
     attempt_id: String,
     question_id: String,
-    text: Arc<String>,
-) -> ApiResult<Option<Grade>> {
-    let checks = state
+) -> ApiResult<Option<Arc<(Format, CheckSet)>>> {
+    state
         .db
         .read(move |conn| {
             let attempt = reach.find(conn, &attempt_id)?;
@@ -62,21 +61,61 @@ pub async fn grade_artifact(
                 _ => Ok(None),
             }
         })
-        .await?;
-    let Some(checks) = checks else {
-        return Ok(None);
-    };
+        .await
+}
+
+/// The syntax diagnostics of `text` as the lab's format reads it.
+pub async fn diagnose(
+    checks: Arc<(Format, CheckSet)>,
+    text: Arc<String>,
+) -> ApiResult<Vec<Diagnostic>> {
+    on_a_grader(move || labs::diagnose(checks.0, &text)).await
+}
+
+/// Grades `text` once its save has been answered, and stores the grade with the answer
+/// unless a later save has replaced it. Should this never happen (the process stops
+/// first), scoring grades the artifact itself.
+pub fn grade_later(
+    db: Db,
+    checks: Arc<(Format, CheckSet)>,
+    text: Arc<String>,
+    attempt_id: String,
+    position: i32,
+    revision: i32,
+) {
+    actix_web::rt::spawn(async move {
+        let stored = async {
+            let grade = on_a_grader(move || checks.1.grade(checks.0, &text)).await?;
+            let grade = encode(&grade);
+            db.write(move |conn| {
+                Ok(rows::set_grade(
+                    conn,
+                    &attempt_id,
+                    position,
+                    revision,
+                    &grade,
+                )?)
+            })
+            .await
+        };
+        if let Err(e) = stored.await {
+            tracing::warn!(error = %e, "a lab's grade was not stored; scoring will grade it");
+        }
+    });
+}
+
+/// Runs `work` on the blocking pool, one per core at a time: grading is CPU, and more at
+/// once only makes each slower.
+async fn on_a_grader<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
     let _turn = graders()
         .acquire()
         .await
         .map_err(|_| ApiError::internal("the grading queue is closed"))?;
-    let grade = actix_web::web::block(move || checks.1.grade(checks.0, &text))
+    actix_web::web::block(work)
         .await
-        .map_err(|e| ApiError::internal(format!("grading stopped: {e}")))?;
-    Ok(Some(grade))
+        .map_err(|e| ApiError::internal(format!("grading stopped: {e}")))
 }
 
-/// One turn per core: grading is CPU, and more at once only makes each slower.
 fn graders() -> &'static tokio::sync::Semaphore {
     static GRADERS: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
     GRADERS.get_or_init(|| {
@@ -110,8 +149,9 @@ fn compiled(lab: &str) -> ApiResult<Arc<(Format, CheckSet)>> {
     Ok(checks)
 }
 
-/// The record of one lab of the form, from the grade saved with its answer (the grade a
-/// save computed is the one that counts: same artifact, same immutable check set).
+/// The record of one lab of the form, from the grade stored with its answer, or graded
+/// now if none was stored yet (grading is deterministic: same artifact, same immutable
+/// check set, same grade).
 pub(super) fn record(
     question: &AttemptQuestionRow,
     version: &VersionRow,
@@ -123,10 +163,22 @@ pub(super) fn record(
             .as_deref()
             .ok_or_else(|| ApiError::internal("a lab version without its spec"))?,
     )?;
-    let grade: Option<Grade> = answer
-        .and_then(|a| a.grade.as_deref())
-        .map(decode)
-        .transpose()?;
+    let grade: Option<Grade> = match answer {
+        Some(AnswerRow {
+            grade: Some(grade), ..
+        }) => Some(decode(grade)?),
+        // Saved, but its grade was not stored before the attempt closed: grade it now.
+        Some(AnswerRow {
+            artifact: Some(text),
+            grade: None,
+            ..
+        }) => {
+            let lab = version.lab.as_deref().unwrap_or_default();
+            let checks = compiled(lab)?;
+            Some(checks.1.grade(checks.0, text))
+        }
+        _ => None,
+    };
     Ok(match grade {
         Some(grade) => LabRecord {
             question_id: question.public_id.clone(),

@@ -8,7 +8,7 @@ use super::stored::decode;
 use crate::db::attempts::{self as rows, AnswerRow, AttemptRow, ResultRow};
 use crate::db::proctoring as proctoring_rows;
 use crate::db::{from_db_time, DbConn};
-use crate::domain::labs::{Grade, LabSpec};
+use crate::domain::labs::{Diagnostic, LabSpec};
 use crate::domain::lifecycle::AttemptStatus;
 use crate::error::{ApiError, ApiResult};
 use crate::paging::{Cursor, Page, Paging};
@@ -182,14 +182,15 @@ pub(super) fn attempt_view(
 }
 
 pub(super) fn answer_view(answer: &AnswerRow, public_id: &str) -> ApiResult<AnswerView> {
-    let grade: Option<Grade> = answer.grade.as_deref().map(decode).transpose()?;
+    let diagnostics: Option<Vec<Diagnostic>> =
+        answer.diagnostics.as_deref().map(decode).transpose()?;
     Ok(AnswerView {
         question_id: public_id.to_string(),
         selected: decode(&answer.selected)?,
         saved_at: instant(&from_db_time(answer.saved_at)),
         revision: answer.revision,
         artifact: answer.artifact.clone(),
-        diagnostics: grade.map(|g| g.diagnostics),
+        diagnostics,
     })
 }
 
