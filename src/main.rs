@@ -55,9 +55,9 @@ enum BankCommand {
     /// `points`, `requirement`, `expr`: CEL over `doc`, `docs`, `text` and `lines`) and
     /// `[[question.example]]` entries (`name`, `points`, `artifact`). Loading proves each
     /// lab: every expression compiles, the checks' points add up to the lab's, the
-    /// reference scores full marks, the starter less than half, every example exactly its
-    /// points, and every check fails on the starter or an example. The format in full is
-    /// in question-bank/README.md.
+    /// reference scores full marks, the starter and an empty file less than half, every
+    /// example exactly its points, and every check fails on the starter or an example.
+    /// The format in full is in question-bank/README.md.
     Check {
         /// The bank folder (default: INVIGIL_QUESTION_BANK, else ./question-bank).
         dir: Option<PathBuf>,

@@ -125,7 +125,14 @@ impl CheckSet {
                         ));
                     }
                 }
-                Err(e) => errors.push((i, format!("does not compile: {e}"))),
+                Err(e) => {
+                    // The parser draws the place with a caret on further lines; one line
+                    // keeps the bank's `file:line: message` form.
+                    let message = e.to_string();
+                    let first = message.lines().next().unwrap_or_default();
+                    let first = first.strip_prefix("ERROR: <input>:").unwrap_or(first);
+                    errors.push((i, format!("does not compile: at {first}")))
+                }
             }
         }
         if !errors.is_empty() {

@@ -103,7 +103,63 @@ const BROKEN: &[(&str, &str, &str)] = &[
         "T-3: T-ONE uses the angoff cut score, so every question needs a difficulty",
     ),
     ("missing_catalog", "catalog.toml:1", "cannot read"),
+    (
+        "lab_reference_not_full",
+        "T-LAB/labs.toml:12",
+        "TL-LAB: the reference scores 3/4, not full marks (passed: user, not-root; failed: healthcheck)",
+    ),
+    (
+        "lab_starter_half",
+        "T-LAB/labs.toml:11",
+        "TL-LAB: the starter scores 3/4, not less than half",
+    ),
+    (
+        "lab_example_wrong",
+        "T-LAB/labs.toml:34",
+        "TL-LAB: example \"no user\" scores 1, not the 2 it expects",
+    ),
+    (
+        "lab_check_cannot_fail",
+        "T-LAB/labs.toml:27",
+        "TL-LAB: check \"healthcheck\" passes on the starter and on every example",
+    ),
+    (
+        "lab_points_mismatch",
+        "T-LAB/labs.toml:2",
+        "TL-LAB: its checks add up to 4 points, but the lab is worth 5",
+    ),
+    (
+        "lab_expr_invalid",
+        "T-LAB/labs.toml:18",
+        "TL-LAB: check user: does not compile: at 1:16: Syntax error",
+    ),
+    (
+        "lab_blank_scores",
+        "T-LAB/labs.toml:2",
+        "TL-LAB: an empty file scores 2/4, not less than half",
+    ),
 ];
+
+#[test]
+fn a_valid_lab_loads_with_its_spec() {
+    let bank = bank::load(&fixture("lab_valid")).unwrap();
+    let lab = bank
+        .questions
+        .iter()
+        .find(|q| q.id == "TL-LAB")
+        .and_then(|q| q.lab.as_ref())
+        .expect("the lab");
+    assert_eq!(
+        (lab.format, lab.filename.as_str(), lab.checks.len()),
+        (invigil::domain::labs::Format::Text, "Dockerfile", 3)
+    );
+    // Every failure is one line of `file:line: message`.
+    let errors = bank::load(&fixture("lab_expr_invalid")).unwrap_err();
+    assert!(
+        errors.iter().all(|e| !e.to_string().contains('\n')),
+        "{errors:?}"
+    );
+}
 
 #[test]
 fn each_broken_bank_fails_with_its_own_file_line_and_message() {

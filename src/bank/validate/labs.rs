@@ -192,6 +192,20 @@ fn prove(
             ),
         );
     }
+    // Saving nothing must not pay: a check that passes on an empty file (a "no root user"
+    // check with no user at all) would give points for no work.
+    let blank = checks.grade(format, "");
+    if blank.points_awarded * 2 >= total {
+        errors.at(
+            file,
+            &q.id,
+            format!(
+                "{id}: an empty file scores {}/{total}, not less than half ({})",
+                blank.points_awarded,
+                verdict(&blank)
+            ),
+        );
+    }
     let mut failed_somewhere: Vec<bool> = starter
         .checks
         .iter()
