@@ -27,6 +27,9 @@ pub struct Settings {
     pub access_token_ttl: Duration,
     /// `INVIGIL_REFRESH_TOKEN_TTL_DAYS`, default 30.
     pub refresh_token_ttl: Duration,
+    /// How long a sign-in lasts however often its refresh token is renewed: past it, the
+    /// user signs in again.
+    pub session_max: Duration,
     /// `INVIGIL_TRUST_FORWARDED_FOR`: take the client address from `X-Forwarded-For`
     /// (only behind a load balancer that sets it), default false.
     pub trust_forwarded_for: bool,
@@ -62,6 +65,7 @@ impl Default for Settings {
             jwt_issuer: "invigil".into(),
             access_token_ttl: Duration::from_secs(15 * 60),
             refresh_token_ttl: Duration::from_secs(30 * 24 * 3600),
+            session_max: Duration::from_secs(30 * 24 * 3600),
             trust_forwarded_for: false,
             trusted_proxies: 1,
             question_bank: PathBuf::from("question-bank"),
@@ -123,6 +127,10 @@ impl Settings {
         if let Some(v) = get("INVIGIL_REFRESH_TOKEN_TTL_DAYS") {
             let days = parse_num("INVIGIL_REFRESH_TOKEN_TTL_DAYS", &v, 1, 365)?;
             s.refresh_token_ttl = Duration::from_secs(days * 24 * 3600);
+        }
+        if let Some(v) = get("INVIGIL_SESSION_MAX_DAYS") {
+            let days = parse_num("INVIGIL_SESSION_MAX_DAYS", &v, 1, 365)?;
+            s.session_max = Duration::from_secs(days * 24 * 3600);
         }
         if let Some(v) = get("INVIGIL_TRUST_FORWARDED_FOR") {
             s.trust_forwarded_for = parse_bool("INVIGIL_TRUST_FORWARDED_FOR", &v)?;

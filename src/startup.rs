@@ -114,6 +114,7 @@ impl Application {
                 .wrap_fn(|req, srv| {
                     // A panicking handler must still answer: 500 `internal`, cause in the log.
                     let request_id = req.extensions().get::<RequestId>().copied();
+                    let private = carries_a_secret(req.request());
                     let fut = srv.call(req);
                     async move {
                         let mut res = match std::panic::AssertUnwindSafe(fut).catch_unwind().await {
@@ -134,6 +135,7 @@ impl Application {
                             res.headers_mut()
                                 .insert(header::HeaderName::from_static("x-request-id"), id);
                         }
+                        security_headers(res.headers_mut(), private);
                         Ok(res)
                     }
                 })
@@ -238,6 +240,27 @@ fn json_error(err: JsonPayloadError, _req: &actix_web::HttpRequest) -> actix_web
         other => ApiError::Validation(other.to_string()),
     }
     .into()
+}
+
+/// Whether the answer to `req` may hold a token, an attempt or anything else of one
+/// account: every request that authenticates, and every sign-in, refresh or sign-out.
+fn carries_a_secret(req: &actix_web::HttpRequest) -> bool {
+    req.headers().contains_key(header::AUTHORIZATION)
+        || req.headers().contains_key("x-api-key")
+        || req.path().starts_with("/v1/auth/")
+}
+
+/// Headers every response carries: no content sniffing (a JSON body is never run as a
+/// page), and for private answers no copy in any cache between the server and the client
+/// (a shared proxy, the browser's disk).
+fn security_headers(headers: &mut header::HeaderMap, private: bool) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
 }
 
 /// Turns any error response that is not already problem+json (a 405 from the router, an

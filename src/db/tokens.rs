@@ -67,3 +67,11 @@ pub fn revoke_family(conn: &mut DbConn, family_id: &str, at: NaiveDateTime) -> Q
     .set(refresh_tokens::revoked_at.eq(at))
     .execute(conn)
 }
+
+/// When the family's first token was issued: when its session began.
+pub fn family_started(conn: &mut DbConn, family_id: &str) -> QueryResult<Option<NaiveDateTime>> {
+    refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(family_id))
+        .select(diesel::dsl::min(refresh_tokens::issued_at))
+        .get_result(conn)
+}

@@ -91,13 +91,19 @@ pub async fn login(
         _ => return Err(ApiError::InvalidCredentials),
     };
     let role = Role::parse(&user.role)?;
-    let ttl = state.settings.refresh_token_ttl;
+    let lifetimes = Lifetimes::of(state);
     let user_id = user.id.clone();
     let refresh_token = state
         .db
         .write(move |conn| {
             throttle::forgive_pair(conn, &account, &client)?;
-            issue_refresh(conn, &user_id, &db::new_id(), now, ttl)
+            issue_refresh(
+                conn,
+                &user_id,
+                &db::new_id(),
+                now,
+                lifetimes.expiry(now, now)?,
+            )
         })
         .await?;
     token_pair(state, &user.id, role, refresh_token, now)
@@ -117,7 +123,7 @@ enum Rotation {
 pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<TokenPair> {
     let hash = refresh::hash(presented);
     let now = state.clock.now();
-    let ttl = state.settings.refresh_token_ttl;
+    let lifetimes = Lifetimes::of(state);
     let outcome = state
         .db
         .write(move |conn| {
@@ -141,7 +147,14 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<TokenPair> 
             let user = users::find(conn, &row.user_id)?
                 .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
             let role = Role::parse(&user.role)?;
-            let refresh_token = issue_refresh(conn, &user.id, &row.family_id, now, ttl)?;
+            // A session ends at its absolute lifetime, however often it was renewed.
+            let started =
+                tokens::family_started(conn, &row.family_id)?.map_or(now, db::from_db_time);
+            let expires_at = lifetimes.expiry(started, now)?;
+            if expires_at <= now {
+                return Err(ApiError::TokenExpired);
+            }
+            let refresh_token = issue_refresh(conn, &user.id, &row.family_id, now, expires_at)?;
             Ok(Rotation::Rotated {
                 user_id: user.id,
                 role,
@@ -191,15 +204,38 @@ pub async fn me(state: &AppState, user_id: String) -> ApiResult<UserView> {
         .await
 }
 
+/// How long refresh tokens and the sessions they renew last.
+#[derive(Clone, Copy)]
+struct Lifetimes {
+    token: std::time::Duration,
+    session: std::time::Duration,
+}
+
+impl Lifetimes {
+    fn of(state: &AppState) -> Lifetimes {
+        Lifetimes {
+            token: state.settings.refresh_token_ttl,
+            session: state.settings.session_max,
+        }
+    }
+
+    /// When a refresh token issued `now`, in a session begun at `started`, expires: its
+    /// own lifetime, cut at the session's end.
+    fn expiry(self, started: DateTime<Utc>, now: DateTime<Utc>) -> ApiResult<DateTime<Utc>> {
+        let token = chrono::Duration::from_std(self.token).map_err(ApiError::internal)?;
+        let session = chrono::Duration::from_std(self.session).map_err(ApiError::internal)?;
+        Ok((now + token).min(started + session))
+    }
+}
+
 fn issue_refresh(
     conn: &mut DbConn,
     user_id: &str,
     family_id: &str,
     now: DateTime<Utc>,
-    ttl: std::time::Duration,
+    expires_at: DateTime<Utc>,
 ) -> ApiResult<String> {
     let (token, hash) = refresh::generate();
-    let ttl = chrono::Duration::from_std(ttl).map_err(ApiError::internal)?;
     tokens::insert(
         conn,
         &tokens::NewRefreshToken {
@@ -208,7 +244,7 @@ fn issue_refresh(
             family_id,
             token_hash: &hash,
             issued_at: db::to_db_time(now),
-            expires_at: db::to_db_time(now + ttl),
+            expires_at: db::to_db_time(expires_at),
         },
     )?;
     Ok(token)

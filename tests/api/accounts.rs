@@ -6,6 +6,31 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 both_backends! {
+    async fn nothing_private_is_cached_and_nothing_is_sniffed(app: TestApp) {
+        let header = |r: &reqwest::Response, name: &str| r.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_string());
+        // Tokens: the sign-in and every authenticated answer, whatever its status.
+        let t = app.candidate("cache@example.com").await;
+        let login = app.login("cache@example.com", crate::helpers::PASSWORD).await;
+        assert_eq!(header(&login, "cache-control").as_deref(), Some("no-store"));
+        assert_eq!(header(&login, "x-content-type-options").as_deref(), Some("nosniff"));
+        let attempt = app.start_attempt(&t.access, "MLOA-F").await;
+        let id = attempt["id"].as_str().expect("id");
+        for path in [format!("/v1/attempts/{id}"), "/v1/me".to_string(), "/v1/attempts/not-mine".to_string()] {
+            let resp = app.get(&path, Some(&t.access)).await;
+            assert_eq!(header(&resp, "cache-control").as_deref(), Some("no-store"), "{path}");
+            assert_eq!(header(&resp, "x-content-type-options").as_deref(), Some("nosniff"), "{path}");
+        }
+        let refused = app.post("/v1/auth/refresh", None, &json!({"refresh_token": "nope"})).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(header(&refused, "cache-control").as_deref(), Some("no-store"));
+        // Public answers may be cached; none may be sniffed, not even an unrouted 404.
+        for path in ["/v1/certifications", "/no/such/route", "/openapi.json"] {
+            let resp = app.get(path, None).await;
+            assert_eq!(header(&resp, "x-content-type-options").as_deref(), Some("nosniff"), "{path}");
+            assert_eq!(header(&resp, "cache-control"), None, "{path}");
+        }
+    }
+
     async fn register_creates_a_candidate_and_never_returns_the_password(app: TestApp) {
         let resp = app.register("Ada@Example.com", PASSWORD, " Ada Lovelace ").await;
         assert_eq!(resp.status(), StatusCode::CREATED);

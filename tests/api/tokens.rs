@@ -17,6 +17,29 @@ async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
 }
 
 both_backends! {
+    async fn a_session_ends_at_its_absolute_lifetime_however_often_it_is_renewed(app: TestApp) {
+        let t = app.candidate("long@example.com").await;
+        let mut refresh = t.refresh.clone();
+        let renew = |token: String| {
+            let app = &app;
+            async move { app.post("/v1/auth/refresh", None, &json!({"refresh_token": token})).await }
+        };
+        // Renewed on days 10, 20 and 29: each renewal works...
+        for days in [10, 10, 9] {
+            app.clock.advance(chrono::Duration::days(days));
+            let resp = renew(refresh.clone()).await;
+            assert_eq!(resp.status(), StatusCode::OK, "day {days}");
+            let body: Value = resp.json().await.expect("json");
+            refresh = body["refresh_token"].as_str().expect("refresh").to_string();
+        }
+        // ...but the session still ends 30 days after the sign-in (INVIGIL_SESSION_MAX_DAYS).
+        app.clock.advance(chrono::Duration::days(1) + chrono::Duration::seconds(1));
+        let ended = renew(refresh).await;
+        crate::helpers::assert_problem(ended, StatusCode::UNAUTHORIZED, "token_expired").await;
+        // Signing in again starts a new session.
+        assert_eq!(app.login("long@example.com", crate::helpers::PASSWORD).await.status(), StatusCode::OK);
+    }
+
     async fn refresh_rotates_the_pair_and_spends_the_old_token(app: TestApp) {
         let first = app.candidate("ada@example.com").await;
         let resp = refresh(&app, &first.refresh).await;
@@ -89,8 +112,9 @@ both_backends! {
         let renewed: Value = resp.json().await.unwrap();
         app.clock.advance(chrono::Duration::seconds(1));
         assert_problem(refresh(&app, &late.refresh).await, StatusCode::UNAUTHORIZED, "token_expired").await;
-        // A token from a rotation lives thirty days from that rotation.
-        assert_eq!(refresh(&app, renewed["refresh_token"].as_str().unwrap()).await.status(), StatusCode::OK);
+        // A token from a rotation would live thirty days from that rotation, but not past
+        // the end of its session, thirty days after the sign-in.
+        assert_problem(refresh(&app, renewed["refresh_token"].as_str().unwrap()).await, StatusCode::UNAUTHORIZED, "token_expired").await;
     }
 
     async fn access_tokens_expire_after_fifteen_minutes(app: TestApp) {
