@@ -58,8 +58,17 @@ pub fn hash(password: &Password) -> ApiResult<String> {
 }
 
 /// Checks `password` against a stored hash (with the hash's own parameters); a
-/// malformed hash, or one of another algorithm, never matches.
+/// malformed hash, or one of another algorithm, never matches. The password's NFC form is
+/// what hashes are made of; a hash stored before passwords were normalised is matched
+/// by the password as typed (a second hashing only for a password whose NFC form differs).
 pub fn verify(stored: &str, password: &Password) -> bool {
+    verify_bytes(stored, password.expose().as_bytes())
+        || password
+            .as_typed()
+            .is_some_and(|typed| verify_bytes(stored, typed.as_bytes()))
+}
+
+fn verify_bytes(stored: &str, password: &[u8]) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
@@ -77,7 +86,7 @@ pub fn verify(stored: &str, password: &Password) -> bool {
         return false;
     };
     let mut out = vec![0u8; expected.len()];
-    if compute(params, password.expose().as_bytes(), salt, &mut out).is_err() {
+    if compute(params, password, salt, &mut out).is_err() {
         return false;
     }
     // Output's equality is constant-time.
@@ -112,6 +121,28 @@ mod tests {
         assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
         assert!(verify(&stored, &right));
         assert!(!verify(&stored, &wrong));
+    }
+
+    #[test]
+    fn accents_typed_either_way_match_and_old_hashes_still_verify() {
+        use argon2::password_hash::PasswordHasher;
+        let decomposed = "cafe\u{301} au lait, s'il vous plait";
+        let precomposed = "caf\u{e9} au lait, s'il vous plait";
+        let attempt = |raw: &str| Password::parse_attempt(raw).expect("well-formed");
+        // Hashed now: of the NFC form, matched however it is typed.
+        let stored = hash(&attempt(decomposed)).expect("hashed");
+        assert!(verify(&stored, &attempt(precomposed)));
+        assert!(verify(&stored, &attempt(decomposed)));
+        // Hashed before passwords were normalised, of the bytes as typed: still matched
+        // by the same typing, and by nothing else.
+        let salt = SaltString::encode_b64(b"0123456789abcdef").expect("salt");
+        let params = Params::new(MEMORY_KIB, PASSES, LANES, None).expect("params");
+        let old = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(decomposed.as_bytes(), &salt)
+            .expect("hashed")
+            .to_string();
+        assert!(verify(&old, &attempt(decomposed)));
+        assert!(!verify(&old, &attempt("cafe au lait, s'il vous plait")));
     }
 
     #[test]

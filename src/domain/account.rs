@@ -130,9 +130,16 @@ impl FullName {
     }
 }
 
-/// A password that passed the strength rules. Its `Debug` never shows it.
+/// A password in Unicode NFC, so that one typed precomposed (`é`) and one typed
+/// decomposed (`e` + U+0301, as some keyboards and systems send it) are one password.
+/// Its `Debug` never shows it.
 #[derive(Clone)]
-pub struct Password(String);
+pub struct Password {
+    nfc: String,
+    /// As typed at login, when that differs from its NFC form: the form a hash stored
+    /// before passwords were normalised was made from.
+    as_typed: Option<String>,
+}
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,7 +168,8 @@ impl Password {
                 "a password has at most {MAX_PASSWORD_CHARS} characters"
             )));
         }
-        let lowered = raw.to_lowercase();
+        let nfc: String = raw.nfc().collect();
+        let lowered = nfc.to_lowercase();
         if is_common(&lowered) {
             return Err(AccountError::WeakPassword(
                 "this password is in a list of common passwords".into(),
@@ -180,7 +188,10 @@ impl Password {
                 "the password must not contain the email address".into(),
             ));
         }
-        Ok(Password(raw.to_string()))
+        Ok(Password {
+            nfc,
+            as_typed: None,
+        })
     }
 
     /// A password as typed at login: only its length is bounded.
@@ -188,11 +199,19 @@ impl Password {
         if raw.is_empty() || raw.chars().count() > MAX_PASSWORD_CHARS {
             return Err(AccountError::ImpossiblePassword);
         }
-        Ok(Password(raw.to_string()))
+        let nfc: String = raw.nfc().collect();
+        let as_typed = (nfc != raw).then(|| raw.to_string());
+        Ok(Password { nfc, as_typed })
     }
 
+    /// The password as it is hashed and compared: its NFC form.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.nfc
+    }
+
+    /// The password as typed at login, when that is not already its NFC form.
+    pub fn as_typed(&self) -> Option<&str> {
+        self.as_typed.as_deref()
     }
 }
 

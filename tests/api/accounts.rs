@@ -6,6 +6,16 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 both_backends! {
+    async fn a_password_signs_in_however_its_accents_are_typed(app: TestApp) {
+        let decomposed = "cafe\u{301} au lait, s'il vous plait";
+        let precomposed = "caf\u{e9} au lait, s'il vous plait";
+        assert_eq!(app.register("accent@example.com", decomposed, "Zoë").await.status(), StatusCode::CREATED);
+        assert_eq!(app.login("accent@example.com", precomposed).await.status(), StatusCode::OK);
+        assert_eq!(app.login("accent@example.com", decomposed).await.status(), StatusCode::OK);
+        let wrong = app.login("accent@example.com", "cafe au lait, s'il vous plait").await;
+        crate::helpers::assert_problem(wrong, StatusCode::UNAUTHORIZED, "invalid_credentials").await;
+    }
+
     async fn nothing_private_is_cached_and_nothing_is_sniffed(app: TestApp) {
         let header = |r: &reqwest::Response, name: &str| r.headers().get(name).map(|v| v.to_str().unwrap_or_default().to_string());
         // Tokens: the sign-in and every authenticated answer, whatever its status.

@@ -71,6 +71,23 @@ fn a_new_password_has_at_most_256_characters() {
 }
 
 #[test]
+fn a_password_is_one_password_however_its_accents_are_typed() {
+    let email = Email::parse("nfc@example.com").expect("email");
+    let decomposed = "cafe\u{301} au lait, s'il vous plait";
+    let precomposed = "caf\u{e9} au lait, s'il vous plait";
+    let new = Password::parse_new(decomposed, &email).expect("strong enough");
+    assert_eq!(new.expose(), precomposed);
+    assert_eq!(new.as_typed(), None);
+    let typed = Password::parse_attempt(decomposed).expect("well-formed");
+    assert_eq!(
+        (typed.expose(), typed.as_typed()),
+        (precomposed, Some(decomposed))
+    );
+    let already = Password::parse_attempt(precomposed).expect("well-formed");
+    assert_eq!(already.as_typed(), None);
+}
+
+#[test]
 fn a_password_typed_at_login_is_bounded_but_not_judged() {
     let longest = "é".repeat(256);
     assert_eq!(
