@@ -1,6 +1,9 @@
 //! Settings from `INVIGIL_*` environment variables, each with a default, so that
 //! `invigil serve` runs with no configuration at all.
 
+mod messaging;
+
+pub use messaging::Messaging;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -48,6 +51,8 @@ pub struct Settings {
     pub verify_rate_per_minute: u32,
     /// Proctoring thresholds and flag weights (`INVIGIL_REVIEW_BAR`, `INVIGIL_FLAG_WEIGHTS`, …).
     pub proctoring: crate::domain::proctoring::Rules,
+    /// E-mail verification, mail and webhooks.
+    pub messaging: Messaging,
 }
 
 /// The audience every access token is issued for and checked against.
@@ -74,6 +79,7 @@ impl Default for Settings {
             sweep_interval: Duration::from_secs(5),
             verify_rate_per_minute: 60,
             proctoring: crate::domain::proctoring::Rules::default(),
+            messaging: Messaging::default(),
         }
     }
 }
@@ -201,6 +207,7 @@ impl Settings {
                 );
             }
         }
+        s.messaging.read(&get, parse_bool)?;
         if let Some(v) = get("INVIGIL_LOG_FORMAT") {
             s.log_json = match v.as_str() {
                 "json" => true,

@@ -33,6 +33,13 @@ pub enum ApiError {
     TokenReused,
     #[error("forbidden")]
     Forbidden,
+    /// 403 at sign-in; 401 (`token: true`) for a token issued before the account was
+    /// disabled, or a refresh token of its.
+    #[error("account disabled")]
+    AccountDisabled { token: bool },
+    /// 403: the address must be verified before an exam starts.
+    #[error("email unverified")]
+    EmailUnverified,
     #[error("not found")]
     NotFound,
     #[error("payload too large")]
@@ -111,6 +118,8 @@ impl ApiError {
             ApiError::TokenExpired => "token_expired",
             ApiError::TokenReused => "token_reused",
             ApiError::Forbidden => "forbidden",
+            ApiError::AccountDisabled { .. } => "account_disabled",
+            ApiError::EmailUnverified => "email_unverified",
             ApiError::NotFound => "not_found",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
@@ -142,6 +151,8 @@ impl ApiError {
             ApiError::TokenExpired => "The token has expired",
             ApiError::TokenReused => "The refresh token was already used",
             ApiError::Forbidden => "Not allowed for this role",
+            ApiError::AccountDisabled { .. } => "The account is disabled",
+            ApiError::EmailUnverified => "The email address is not verified",
             ApiError::NotFound => "Not found",
             ApiError::PayloadTooLarge => "The request body is too large",
             ApiError::MethodNotAllowed { .. } => "The method is not allowed here",
@@ -198,6 +209,12 @@ impl ApiError {
             | ApiError::RateLimited { retry_after_secs }
             | ApiError::Busy { retry_after_secs } => {
                 format!("Try again in {retry_after_secs} seconds.")
+            }
+            ApiError::AccountDisabled { .. } => {
+                "An administrator has disabled this account; contact the program to have it re-enabled.".into()
+            }
+            ApiError::EmailUnverified => {
+                "Open the link sent to your email address to verify it before starting an exam; POST /v1/auth/verify-email/resend sends a new one.".into()
             }
             ApiError::TokenReused => {
                 "This refresh token was already spent; every session of its family is now signed out."
@@ -262,7 +279,10 @@ impl ResponseError for ApiError {
             | ApiError::AttemptPaused
             | ApiError::AttemptUnderReview
             | ApiError::AlreadyCertified { .. } => StatusCode::CONFLICT,
-            ApiError::PrerequisiteMissing(_) => StatusCode::FORBIDDEN,
+            ApiError::PrerequisiteMissing(_)
+            | ApiError::EmailUnverified
+            | ApiError::AccountDisabled { token: false } => StatusCode::FORBIDDEN,
+            ApiError::AccountDisabled { token: true } => StatusCode::UNAUTHORIZED,
             ApiError::Revoked => StatusCode::GONE,
             ApiError::InvalidCredentials
             | ApiError::Unauthorized(_)

@@ -60,11 +60,9 @@ impl Application {
             })
             .map_err(|e| anyhow::anyhow!("signing key: {e}"))?;
         }
-        let tokens = TokenKeys::new(
-            &jwt_secret(&settings, &db)?,
-            &settings.jwt_issuer,
-            settings.access_token_ttl,
-        );
+        let secret = jwt_secret(&settings, &db)?;
+        let tokens = TokenKeys::new(&secret, &settings.jwt_issuer, settings.access_token_ttl);
+        let devices = crate::auth::device::DeviceKeys::derive(&secret);
         let listener = TcpListener::bind(settings.bind)?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
@@ -77,6 +75,8 @@ impl Application {
             clock,
             settings: Arc::new(settings),
             tokens,
+            devices,
+            standings: Default::default(),
             verify_limiter,
             known_clients: Default::default(),
         });

@@ -11,6 +11,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub settings: Arc<Settings>,
     pub tokens: TokenKeys,
+    pub devices: crate::auth::device::DeviceKeys,
+    /// What this instance last read about each signed-in account and session.
+    pub standings: crate::auth::standing::Standings,
     /// Public certificate verification, per client address.
     pub verify_limiter: crate::ratelimit::RateLimiter,
     /// Clients already seen saving to an attempt (a cache of the database's record).

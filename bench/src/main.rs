@@ -724,6 +724,8 @@ async fn create_candidates(db_url: &str, count: usize) -> anyhow::Result<()> {
                     role: "candidate",
                     password_hash: &hash,
                     created_at: now,
+                    // Seeded as an admin would create them: their addresses count as verified.
+                    email_verified_at: Some(now),
                 },
             )?;
         }

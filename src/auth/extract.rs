@@ -1,18 +1,26 @@
 //! Extractors that authenticate a request and check its role before a handler runs, so
-//! that a route's signature states who may call it.
+//! that a route's signature states who may call it. The role checked is the account's
+//! current one, read through [`crate::auth::standing`], not the one the token was issued
+//! with.
 
+use crate::auth::standing::Standing;
 use crate::domain::account::Role;
 use crate::error::ApiError;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{http::header, web, FromRequest, HttpRequest};
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
+use std::pin::Pin;
 
-/// A caller with a valid access token.
+type Authenticating<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// A caller with a valid access token, whose account and session still stand.
 #[derive(Clone, Debug)]
 pub struct AuthUser {
     pub id: String,
     pub role: Role,
+    /// The session (refresh-token family) the access token was issued in.
+    pub session: Option<String>,
 }
 
 fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
@@ -20,7 +28,54 @@ fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, ApiError> {
         .ok_or_else(|| ApiError::internal("application state is missing"))
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
+/// Verifies the bearer token, then the account and session behind it.
+fn authenticate(req: &HttpRequest) -> Authenticating<AuthUser> {
+    let verified = verify_bearer(req).and_then(|claims| Ok((claims, state(req)?.clone())));
+    Box::pin(async move {
+        let (claims, state) = verified?;
+        let now = state.clock.now();
+        let session = claims.sid;
+        let standing = match state.standings.recent(&claims.sub, session.as_deref(), now) {
+            Some(standing) => standing,
+            None => {
+                let (user, sid) = (claims.sub.clone(), session.clone());
+                let standing = state
+                    .db
+                    .read(move |conn| standing_of(conn, &user, sid.as_deref()))
+                    .await?;
+                state
+                    .standings
+                    .remember(&claims.sub, session.as_deref(), now, standing);
+                standing
+            }
+        };
+        match standing {
+            Standing::Active(role) => Ok(AuthUser {
+                id: claims.sub,
+                role,
+                session,
+            }),
+            Standing::Gone => Err(ApiError::Unauthorized("the account no longer exists")),
+            Standing::Disabled => Err(ApiError::AccountDisabled { token: true }),
+            Standing::SignedOut => Err(ApiError::Unauthorized("the session has ended; sign in again")),
+        }
+    })
+}
+
+fn standing_of(
+    conn: &mut crate::db::DbConn,
+    user_id: &str,
+    session: Option<&str>,
+) -> Result<Standing, ApiError> {
+    Ok(match crate::db::users::standing(conn, user_id, session)? {
+        (None, _) => Standing::Gone,
+        (Some((_, true)), _) => Standing::Disabled,
+        (Some(_), true) => Standing::SignedOut,
+        (Some((role, false)), false) => Standing::Active(Role::parse(&role)?),
+    })
+}
+
+fn verify_bearer(req: &HttpRequest) -> Result<crate::auth::tokens::Claims, ApiError> {
     let state = state(req)?;
     let value = req
         .headers()
@@ -38,19 +93,15 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
             "the Authorization scheme must be Bearer",
         ));
     }
-    let claims = state.tokens.verify(token.trim(), state.clock.now())?;
-    Ok(AuthUser {
-        id: claims.sub,
-        role: claims.role,
-    })
+    state.tokens.verify(token.trim(), state.clock.now())
 }
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Authenticating<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        authenticate(req)
     }
 }
 
@@ -62,14 +113,18 @@ macro_rules! role_extractor {
 
         impl FromRequest for $name {
             type Error = ApiError;
-            type Future = Ready<Result<Self, ApiError>>;
+            type Future = Authenticating<Self>;
 
             fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-                ready(authenticate(req).and_then(|user| match user.role {
-                    $($role)|+ => Ok($name(user)),
-                    #[allow(unreachable_patterns)]
-                    _ => Err(ApiError::Forbidden),
-                }))
+                let user = authenticate(req);
+                Box::pin(async move {
+                    let user = user.await?;
+                    match user.role {
+                        $($role)|+ => Ok($name(user)),
+                        #[allow(unreachable_patterns)]
+                        _ => Err(ApiError::Forbidden),
+                    }
+                })
             }
         }
     };
@@ -110,7 +165,7 @@ pub struct Partner {
 
 impl FromRequest for Partner {
     type Error = ApiError;
-    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, ApiError>>>>;
+    type Future = Authenticating<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let key = req

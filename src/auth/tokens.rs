@@ -18,6 +18,10 @@ pub struct Claims {
     pub nbf: i64,
     pub exp: i64,
     pub jti: String,
+    /// The session (refresh-token family) the token was issued in, so that signing out
+    /// or a revoked family ends the access token too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// Signs and checks access tokens. Cloned into every worker.
@@ -46,7 +50,13 @@ impl TokenKeys {
         self.ttl.as_secs()
     }
 
-    pub fn issue(&self, user_id: &str, role: Role, now: DateTime<Utc>) -> ApiResult<String> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        role: Role,
+        session: &str,
+        now: DateTime<Utc>,
+    ) -> ApiResult<String> {
         let iat = now.timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -57,6 +67,7 @@ impl TokenKeys {
             nbf: iat,
             exp: iat + self.ttl.as_secs() as i64,
             jti: uuid::Uuid::new_v4().to_string(),
+            sid: Some(session.to_string()),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)
@@ -103,12 +114,13 @@ mod tests {
     #[test]
     fn a_token_verifies_until_it_expires() {
         let k = keys();
-        let t = k.issue("u1", Role::Proctor, now()).unwrap();
+        let t = k.issue("u1", Role::Proctor, "s1", now()).unwrap();
         let c = k
             .verify(&t, now() + chrono::Duration::seconds(899))
             .unwrap();
         assert_eq!(c.sub, "u1");
         assert_eq!(c.role, Role::Proctor);
+        assert_eq!(c.sid.as_deref(), Some("s1"));
         assert!(matches!(
             k.verify(&t, now() + chrono::Duration::seconds(900)),
             Err(ApiError::TokenExpired)
@@ -117,7 +129,7 @@ mod tests {
 
     #[test]
     fn another_secret_or_issuer_is_refused() {
-        let t = keys().issue("u1", Role::Admin, now()).unwrap();
+        let t = keys().issue("u1", Role::Admin, "s1", now()).unwrap();
         let other = TokenKeys::new(&[8u8; 32], "invigil", Duration::from_secs(900));
         assert!(matches!(
             other.verify(&t, now()),
@@ -134,7 +146,7 @@ mod tests {
     fn alg_none_is_refused() {
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
-        let t = keys().issue("u1", Role::Admin, now()).unwrap();
+        let t = keys().issue("u1", Role::Admin, "s1", now()).unwrap();
         let payload = t.split('.').nth(1).unwrap();
         let forged = format!("{header}.{payload}.");
         assert!(matches!(
@@ -146,7 +158,7 @@ mod tests {
     #[test]
     fn a_token_from_the_future_is_refused() {
         let t = keys()
-            .issue("u1", Role::Admin, now() + chrono::Duration::minutes(5))
+            .issue("u1", Role::Admin, "s1", now() + chrono::Duration::minutes(5))
             .unwrap();
         assert!(matches!(
             keys().verify(&t, now()),

@@ -18,6 +18,8 @@ pub struct AuditRow {
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub detail: Option<String>,
+    /// The account an administrator's change was about.
+    pub subject_user_id: Option<String>,
 }
 
 /// One entry, without its id and sequence.
@@ -30,6 +32,7 @@ pub struct Entry<'a> {
     pub from: Option<&'a str>,
     pub to: Option<&'a str>,
     pub detail: Option<String>,
+    pub subject_user_id: Option<&'a str>,
 }
 
 #[derive(QueryableByName)]
@@ -59,6 +62,7 @@ pub fn append(conn: &mut DbConn, at: NaiveDateTime, entry: Entry<'_>) -> QueryRe
         from_status: entry.from.map(str::to_string),
         to_status: entry.to.map(str::to_string),
         detail: entry.detail,
+        subject_user_id: entry.subject_user_id.map(str::to_string),
     };
     diesel::insert_into(al::table)
         .values(&row)
@@ -87,7 +91,7 @@ pub fn for_certificate(conn: &mut DbConn, number: &str) -> QueryResult<Vec<Audit
 pub struct AuditFilter {
     pub attempt_id: Option<String>,
     pub certificate_number: Option<String>,
-    /// Entries the user did, or about their attempts and certificates.
+    /// Entries the user did, or about them, their attempts and certificates.
     pub user_id: Option<String>,
     /// From this instant, inclusive.
     pub from: Option<NaiveDateTime>,
@@ -121,6 +125,7 @@ pub fn page(
         query = query.filter(
             al::actor
                 .eq(user.clone())
+                .or(al::subject_user_id.eq(user.clone()))
                 .or(al::attempt_id.eq_any(attempts))
                 .or(al::certificate_number.eq_any(certificates)),
         );

@@ -277,3 +277,12 @@ pub fn end_pause(conn: &mut DbConn, attempt_id: &str, at: NaiveDateTime) -> Quer
     .execute(conn)
     .map(|_| ())
 }
+
+/// A candidate's accommodations, oldest first.
+pub fn accommodations_for(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<AccommodationRow>> {
+    ac::table
+        .filter(ac::user_id.eq(user_id))
+        .order((ac::created_at.asc(), ac::id.asc()))
+        .select(AccommodationRow::as_select())
+        .load(conn)
+}

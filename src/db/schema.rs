@@ -9,6 +9,20 @@ diesel::table! {
         role -> Text,
         password_hash -> Text,
         created_at -> Timestamp,
+        disabled_at -> Nullable<Timestamp>,
+        email_verified_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    account_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -196,6 +210,7 @@ diesel::table! {
         from_status -> Nullable<Text>,
         to_status -> Nullable<Text>,
         detail -> Nullable<Text>,
+        subject_user_id -> Nullable<Text>,
     }
 }
 
@@ -291,6 +306,7 @@ diesel::table! {
 }
 
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(certification_domains -> certifications (certification_code));
 diesel::joinable!(questions -> certifications (certification_code));
 diesel::joinable!(question_versions -> questions (question_id));
@@ -303,6 +319,7 @@ diesel::joinable!(certificate_events -> certificates (certificate_number));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
+    account_tokens,
     login_failures,
     server_settings,
     certifications,

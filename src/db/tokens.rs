@@ -75,3 +75,23 @@ pub fn family_started(conn: &mut DbConn, family_id: &str) -> QueryResult<Option<
         .select(diesel::dsl::min(refresh_tokens::issued_at))
         .get_result(conn)
 }
+
+/// Revokes every session of a user (but `keep`, the one making the change, if given).
+pub fn revoke_user(
+    conn: &mut DbConn,
+    user_id: &str,
+    keep: Option<&str>,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
+    let rows = refresh_tokens::table
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null());
+    match keep {
+        Some(family) => diesel::update(rows.filter(refresh_tokens::family_id.ne(family)))
+            .set(refresh_tokens::revoked_at.eq(at))
+            .execute(conn),
+        None => diesel::update(rows)
+            .set(refresh_tokens::revoked_at.eq(at))
+            .execute(conn),
+    }
+}

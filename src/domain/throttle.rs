@@ -1,5 +1,7 @@
-//! Failed-login throttling rules. Backoff rather than lockout: nobody can lock a candidate
-//! out of their own exam from elsewhere, they can only slow down guessing.
+//! Failed-login throttling rules. Backoff rather than lockout, and a budget of its own for
+//! every device that has signed in to the account before (a device token, see
+//! `auth::device`): nobody can lock a candidate out of their own exam from elsewhere,
+//! they can only slow down guessing.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -26,6 +28,19 @@ pub struct FailureCounts {
     /// Failures from this address against every account within the window.
     pub client: u32,
     pub client_oldest: Option<DateTime<Utc>>,
+}
+
+impl FailureCounts {
+    /// The counts that bind a device that has signed in to this account before: its own
+    /// failures only. The account-wide and address-wide limits are what a third party
+    /// can fill, so they bind only clients the account has never seen.
+    pub fn for_known_device(self) -> FailureCounts {
+        FailureCounts {
+            pair: self.pair,
+            pair_last: self.pair_last,
+            ..FailureCounts::default()
+        }
+    }
 }
 
 /// How long the caller must wait before its next attempt, if at all (whole seconds, ≥ 1).
@@ -129,6 +144,26 @@ mod tests {
         assert_eq!(retry_after(&c, t0() + Duration::minutes(30)), Some(1800));
         let under = FailureCounts { client: 99, ..c };
         assert_eq!(retry_after(&under, t0()), None);
+    }
+
+    #[test]
+    fn a_known_device_meets_only_its_own_backoff() {
+        let flooded = FailureCounts {
+            pair: 0,
+            pair_last: None,
+            account: 500,
+            account_oldest: Some(t0()),
+            client: 500,
+            client_oldest: Some(t0()),
+        };
+        assert!(retry_after(&flooded, t0()).is_some());
+        assert_eq!(retry_after(&flooded.for_known_device(), t0()), None);
+        let guessing = FailureCounts {
+            pair: 7,
+            pair_last: Some(t0()),
+            ..flooded
+        };
+        assert_eq!(retry_after(&guessing.for_known_device(), t0()), Some(4));
     }
 
     #[test]

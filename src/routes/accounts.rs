@@ -44,6 +44,7 @@ pub async fn register(
         full_name,
         password,
         Role::Candidate,
+        false,
     )
     .await?;
     Ok(HttpResponse::Created().json(user))
@@ -54,7 +55,14 @@ pub async fn register(
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// The `device_token` of an earlier sign-in from this client (browsers send the
+    /// `invigil_device` cookie instead).
+    #[serde(default)]
+    pub device_token: Option<String>,
 }
+
+/// The cookie a browser keeps its device token in: sent only to sign-in, never to script.
+const DEVICE_COOKIE: &str = "invigil_device";
 
 /// Exchanges an email and password for an access token and a refresh token.
 #[utoipa::path(
@@ -62,6 +70,7 @@ pub struct LoginRequest {
     responses(
         (status = 200, body = TokenPair),
         (status = 401, description = "`invalid_credentials`, for an unknown email and a wrong password alike", body = Problem),
+        (status = 403, description = "`account_disabled` (said only after the right password)", body = Problem),
         (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = Problem),
     )
 )]
@@ -69,13 +78,29 @@ pub struct LoginRequest {
 pub async fn login(
     state: web::Data<AppState>,
     client: ClientAddr,
+    req: actix_web::HttpRequest,
     body: web::Json<LoginRequest>,
-) -> ApiResult<web::Json<TokenPair>> {
+) -> ApiResult<HttpResponse> {
     let body = body.into_inner();
     let password = Password::parse_attempt(&body.password)?;
-    Ok(web::Json(
-        accounts::login(&state, &body.email, password, client.0).await?,
-    ))
+    let device = body
+        .device_token
+        .or_else(|| req.cookie(DEVICE_COOKIE).map(|c| c.value().to_string()));
+    let pair = accounts::login(&state, &body.email, password, client.0, device).await?;
+    let mut resp = HttpResponse::Ok();
+    if let Some(token) = &pair.device_token {
+        let secure = req.connection_info().scheme() == "https";
+        resp.cookie(
+            actix_web::cookie::Cookie::build(DEVICE_COOKIE, token.clone())
+                .path("/v1/auth/login")
+                .http_only(true)
+                .secure(secure)
+                .same_site(actix_web::cookie::SameSite::Strict)
+                .max_age(actix_web::cookie::time::Duration::days(365))
+                .finish(),
+        );
+    }
+    Ok(resp.json(pair))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -169,6 +194,7 @@ pub async fn create_user(
         full_name,
         password,
         role,
+        true,
     )
     .await?;
     Ok(HttpResponse::Created().json(user))

@@ -10,6 +10,7 @@ pub mod fallback;
 pub mod health;
 mod problems;
 pub mod proctoring;
+pub mod users;
 
 use crate::paging::{next_link, Page};
 use actix_web::{HttpRequest, HttpResponse};
@@ -26,6 +27,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::logout)
         .service(accounts::me)
         .service(accounts::create_user)
+        .service(users::list_users)
+        .service(users::get_user)
+        .service(users::change_user)
         .service(catalog::list_certifications)
         .service(catalog::find_certification)
         .service(attempts::start_attempt)

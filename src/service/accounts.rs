@@ -17,6 +17,7 @@ pub async fn create_user(
     full_name: FullName,
     password: Password,
     role: Role,
+    verified: bool,
 ) -> ApiResult<UserView> {
     let hash = hashing::run(move || password::hash(&password))
         .await
@@ -33,6 +34,7 @@ pub async fn create_user(
                 role: role.as_str(),
                 password_hash: &hash,
                 created_at: now,
+                email_verified_at: verified.then_some(now),
             },
         )?;
         Ok(UserView {
@@ -40,6 +42,8 @@ pub async fn create_user(
             email: email.to_string(),
             full_name: full_name.as_str().to_string(),
             role: role.as_str().to_string(),
+            email_verified: verified,
+            disabled: false,
         })
     })
     .await
@@ -48,11 +52,16 @@ pub async fn create_user(
 /// Signs a user in. Every attempt is first recorded as a failure inside the same
 /// transaction that checks the limits, so that parallel guesses cannot all slip under
 /// them; a right password then takes the record back.
+///
+/// A client presenting a device token this account issued it (see `auth::device`) is
+/// throttled on its own failures only; any other client also meets the account-wide and
+/// address-wide limits. The answer carries the client's device token either way.
 pub async fn login(
     state: &AppState,
     email: &str,
     password: Password,
     client: String,
+    device_token: Option<String>,
 ) -> ApiResult<TokenPair> {
     // Throttle by what was typed, account or not, so the answer reveals nothing; in the
     // form addresses are stored in, so that every way of typing one finds its account.
@@ -60,12 +69,23 @@ pub async fn login(
     // Accounts registered before addresses were normalised are stored as typed then.
     let as_typed = email.trim().to_lowercase();
     let now = state.clock.now();
+    let device = device_token
+        .as_deref()
+        .and_then(|token| state.devices.verify(token, &account));
+    let client = match &device {
+        Some(name) => format!("device:{name}"),
+        None => client,
+    };
+    let known_device = device.is_some();
     let (acct, cli) = (account.clone(), client.clone());
     let user = state
         .db
         .write(move |conn| {
             throttle::lock_account(conn, &acct)?;
-            let counts = throttle::counts(conn, &acct, &cli, now)?;
+            let mut counts = throttle::counts(conn, &acct, &cli, now)?;
+            if known_device {
+                counts = counts.for_known_device();
+            }
             if let Some(retry_after_secs) = retry_after(&counts, now) {
                 return Err(ApiError::TooManyAttempts { retry_after_secs });
             }
@@ -93,29 +113,36 @@ pub async fn login(
     let role = Role::parse(&user.role)?;
     let lifetimes = Lifetimes::of(state);
     let user_id = user.id.clone();
+    let session = db::new_id();
+    let family = session.clone();
+    let (acct, disabled) = (account.clone(), user.disabled_at.is_some());
     let refresh_token = state
         .db
         .write(move |conn| {
-            throttle::forgive_pair(conn, &account, &client)?;
-            issue_refresh(
-                conn,
-                &user_id,
-                &db::new_id(),
-                now,
-                lifetimes.expiry(now, now)?,
-            )
+            throttle::forgive_pair(conn, &acct, &client)?;
+            // Said only to whoever knows the password.
+            if disabled {
+                return Err(ApiError::AccountDisabled { token: false });
+            }
+            issue_refresh(conn, &user_id, &family, now, lifetimes.expiry(now, now)?)
         })
         .await?;
-    token_pair(state, &user.id, role, refresh_token, now)
+    let mut pair = token_pair(state, &user.id, role, &session, refresh_token, now)?;
+    pair.device_token = Some(match device {
+        Some(_) => device_token.unwrap_or_default(),
+        None => state.devices.issue(&account),
+    });
+    Ok(pair)
 }
 
 enum Rotation {
     Rotated {
         user_id: String,
         role: Role,
+        session: String,
         refresh_token: String,
     },
-    Reused,
+    Reused { user_id: String },
 }
 
 /// Spends a refresh token for a new pair. A token presented twice means it was stolen
@@ -132,7 +159,9 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<TokenPair> 
             let at = db::to_db_time(now);
             if row.spent_at.is_some() {
                 tokens::revoke_family(conn, &row.family_id, at)?;
-                return Ok(Rotation::Reused);
+                return Ok(Rotation::Reused {
+                    user_id: row.user_id,
+                });
             }
             if row.revoked_at.is_some() {
                 return Err(ApiError::Unauthorized("the refresh token was revoked"));
@@ -142,10 +171,15 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<TokenPair> 
             }
             if !tokens::spend(conn, &row.id, at)? {
                 tokens::revoke_family(conn, &row.family_id, at)?;
-                return Ok(Rotation::Reused);
+                return Ok(Rotation::Reused {
+                    user_id: row.user_id,
+                });
             }
             let user = users::find(conn, &row.user_id)?
                 .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+            if user.disabled_at.is_some() {
+                return Err(ApiError::AccountDisabled { token: true });
+            }
             let role = Role::parse(&user.role)?;
             // A session ends at its absolute lifetime, however often it was renewed.
             let started =
@@ -158,6 +192,7 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<TokenPair> 
             Ok(Rotation::Rotated {
                 user_id: user.id,
                 role,
+                session: row.family_id,
                 refresh_token,
             })
         })
@@ -166,31 +201,38 @@ pub async fn refresh(state: &AppState, presented: &str) -> ApiResult<TokenPair> 
         Rotation::Rotated {
             user_id,
             role,
+            session,
             refresh_token,
-        } => token_pair(state, &user_id, role, refresh_token, now),
-        Rotation::Reused => {
+        } => token_pair(state, &user_id, role, &session, refresh_token, now),
+        Rotation::Reused { user_id } => {
+            // The access tokens of the revoked family end with it.
+            state.standings.forget(&user_id);
             tracing::warn!("a spent refresh token was presented again; its family is revoked");
             Err(ApiError::TokenReused)
         }
     }
 }
 
-/// Revokes the session the refresh token belongs to, if it is the caller's. Always
-/// succeeds, so that signing out twice is harmless.
+/// Revokes the session the refresh token belongs to, if it is the caller's, and with it
+/// every access token issued in it. Always succeeds, so that signing out twice is
+/// harmless.
 pub async fn logout(state: &AppState, user_id: String, presented: &str) -> ApiResult<()> {
     let hash = refresh::hash(presented);
     let at = db::to_db_time(state.clock.now());
+    let user = user_id.clone();
     state
         .db
         .write(move |conn| {
             if let Some(row) = tokens::find_by_hash(conn, &hash)? {
-                if row.user_id == user_id {
+                if row.user_id == user {
                     tokens::revoke_family(conn, &row.family_id, at)?;
                 }
             }
             Ok(())
         })
-        .await
+        .await?;
+    state.standings.forget(&user_id);
+    Ok(())
 }
 
 pub async fn me(state: &AppState, user_id: String) -> ApiResult<UserView> {
@@ -254,13 +296,15 @@ fn token_pair(
     state: &AppState,
     user_id: &str,
     role: Role,
+    session: &str,
     refresh_token: String,
     now: DateTime<Utc>,
 ) -> ApiResult<TokenPair> {
     Ok(TokenPair {
-        access_token: state.tokens.issue(user_id, role, now)?,
+        access_token: state.tokens.issue(user_id, role, session, now)?,
         refresh_token,
         token_type: "Bearer",
         expires_in: state.tokens.ttl_seconds(),
+        device_token: None,
     })
 }

@@ -14,6 +14,7 @@ pub mod known_clients;
 pub mod partners;
 pub mod proctoring;
 pub mod timing;
+pub mod user_admin;
 
 /// The actor of what no person did (expiry, the sweeper, issuing).
 pub const SYSTEM: &str = "system";

@@ -23,6 +23,11 @@ pub struct UserView {
     /// `candidate`, `proctor` or `admin`.
     #[schema(value_type = crate::domain::account::Role)]
     pub role: String,
+    /// Whether the address has been proven by the link mailed to it (needed to start an
+    /// exam while `INVIGIL_REQUIRE_VERIFIED_EMAIL` is on).
+    pub email_verified: bool,
+    /// Whether an administrator has disabled the account.
+    pub disabled: bool,
 }
 
 impl From<UserRow> for UserView {
@@ -32,8 +37,22 @@ impl From<UserRow> for UserView {
             email: row.email,
             full_name: row.full_name,
             role: row.role,
+            email_verified: row.email_verified_at.is_some(),
+            disabled: row.disabled_at.is_some(),
         }
     }
+}
+
+/// One account as an administrator sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserDetailView {
+    #[serde(flatten)]
+    pub user: UserView,
+    pub created_at: String,
+    /// Newest first, up to 200.
+    pub attempts: Vec<AttemptSummaryView>,
+    pub certificates: Vec<CertificateView>,
+    pub accommodations: Vec<AccommodationView>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -44,6 +63,11 @@ pub struct TokenPair {
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// On sign-in: this client's device token (also set as the `invigil_device` cookie).
+    /// Presented at the next sign-in, it gives the client a failure budget of its own, so
+    /// that others' failed guesses cannot keep it out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_token: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

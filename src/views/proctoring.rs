@@ -68,7 +68,7 @@ pub struct AuditView {
     /// A user id, or `system`.
     pub actor: String,
     pub action: String,
-    /// `attempt:<id>` or `certificate:<number>`.
+    /// `attempt:<id>`, `certificate:<number>` or `user:<id>` (an account an admin changed).
     pub subject: String,
     pub from: Option<String>,
     pub to: Option<String>,

@@ -108,7 +108,9 @@ both_backends! {
         assert_eq!(me["email"], "ada@example.com");
         assert_eq!(me["full_name"], "Ada Lovelace");
         assert_eq!(me["role"], "candidate");
-        assert_eq!(me.as_object().unwrap().len(), 4, "{me}");
+        assert_eq!(me["email_verified"], false);
+        assert_eq!(me["disabled"], false);
+        assert_eq!(me.as_object().unwrap().len(), 6, "{me}");
     }
 
     async fn unknown_email_and_wrong_password_get_the_same_answer(app: TestApp) {

@@ -362,7 +362,8 @@ impl TestApp {
         self.login_from(email, password, "192.0.2.1").await
     }
 
-    /// Registers a candidate and returns its (access, refresh) tokens.
+    /// Registers a candidate, verifies its address, and returns its (access, refresh)
+    /// tokens.
     pub async fn candidate(&self, email: &str) -> Tokens {
         assert_eq!(
             self.register(email, PASSWORD, "Test Candidate")
@@ -370,7 +371,17 @@ impl TestApp {
                 .status(),
             StatusCode::CREATED
         );
+        self.verify_email(email).await;
         self.tokens(email).await
+    }
+
+    /// Verifies a registered address.
+    pub async fn verify_email(&self, email: &str) {
+        let mut conn = connect(self.backend, &self.database_url);
+        diesel::sql_query("UPDATE users SET email_verified_at = created_at WHERE email = $1")
+            .bind::<diesel::sql_types::Text, _>(email)
+            .execute(&mut conn)
+            .expect("verified");
     }
 
     /// Creates a user of any role directly (as the CLI does) and signs it in.
@@ -384,6 +395,7 @@ impl TestApp {
             FullName::parse("Staff Member").expect("name"),
             password,
             role,
+            true,
         )
         .await
         .expect("user created");

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account_security;
 mod accounts;
 mod attempts;
 mod bank;

@@ -84,9 +84,15 @@ both_backends! {
         let resp = app.post("/v1/auth/logout", Some(&t.access), &json!({"refresh_token": t.refresh})).await;
         assert_eq!(resp.status(), StatusCode::NO_CONTENT);
         assert_problem(refresh(&app, &t.refresh).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
-        // Signing out twice is harmless.
+        // The access token of the session ends with it, on this instance and on another
+        // once it rechecks (the shared clock passes its recheck delay).
+        assert_problem(app.get("/v1/me", Some(&t.access)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        app.clock.advance(chrono::Duration::seconds(2));
+        let other = app.second_instance();
+        assert_problem(other.get("/v1/me", Some(&t.access)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+        // Signing out twice is harmless: the session is over, the answer says so.
         let again = app.post("/v1/auth/logout", Some(&t.access), &json!({"refresh_token": t.refresh})).await;
-        assert_eq!(again.status(), StatusCode::NO_CONTENT);
+        assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
     }
 
     async fn logout_cannot_end_someone_elses_session(app: TestApp) {

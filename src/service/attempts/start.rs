@@ -19,7 +19,8 @@ use crate::views::{instant, AttemptView};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 /// Starts an attempt at `code` for the candidate, if they may. Errors: 404 for an
-/// unknown certification; 403 `prerequisite_missing`; 409 `already_certified`,
+/// unknown certification; 403 `email_unverified` (while verified addresses are required)
+/// or `prerequisite_missing`; 409 `already_certified`,
 /// `attempt_in_progress` or `attempt_under_review`; 429 `retake_wait` or
 /// `attempt_limit_reached`.
 pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult<AttemptView> {
@@ -29,10 +30,16 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
     // commits whatever this start then decides; it no longer blocks, and its outcome (a
     // certificate, a retake wait) counts in the checks below.
     settle_candidate(&state.db, timing, &user_id).await?;
+    let require_verified = state.settings.messaging.require_verified_email;
     state
         .db
         .write(move |conn| {
             let record = catalog::find(conn, &code)?.ok_or(ApiError::NotFound)?;
+            let candidate = crate::db::users::find(conn, &user_id)?
+                .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+            if require_verified && candidate.email_verified_at.is_none() {
+                return Err(ApiError::EmailUnverified);
+            }
             let cert = record.row;
             certificates::check_eligibility(
                 conn,

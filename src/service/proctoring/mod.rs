@@ -9,4 +9,6 @@ mod records;
 pub use actions::{act, review, ProctorAction, ReviewDecision};
 pub use console::{list, ConsoleFilter};
 pub use events::{post_event, sweep_silence, timeline, NewEvent};
-pub use records::{accommodate, audit_trail, lab_review, AuditQuery, NewAccommodation};
+pub use records::{
+    accommodate, accommodation_view, audit_trail, lab_review, AuditQuery, NewAccommodation,
+};

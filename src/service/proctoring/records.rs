@@ -52,15 +52,19 @@ pub async fn accommodate(
                 created_at: now,
             };
             rows::insert_accommodation(conn, &row)?;
-            Ok(AccommodationView {
-                id: row.id,
-                user_id: row.user_id,
-                certification_code: row.certification_code,
-                extra_time_percent: row.extra_time_percent,
-                created_at: instant(&from_db_time(row.created_at)),
-            })
+            Ok(accommodation_view(row))
         })
         .await
+}
+
+pub fn accommodation_view(row: AccommodationRow) -> AccommodationView {
+    AccommodationView {
+        id: row.id,
+        user_id: row.user_id,
+        certification_code: row.certification_code,
+        extra_time_percent: row.extra_time_percent,
+        created_at: instant(&from_db_time(row.created_at)),
+    }
 }
 
 /// What an admin asks of the audit trail, as given.
@@ -170,10 +174,11 @@ pub async fn audit_trail(
 }
 
 fn entry_view(r: &crate::db::audit::AuditRow) -> AuditView {
-    let subject = match (&r.attempt_id, &r.certificate_number) {
-        (_, Some(n)) => format!("certificate:{n}"),
-        (Some(a), None) => format!("attempt:{a}"),
-        (None, None) => format!("user:{}", r.actor),
+    let subject = match (&r.attempt_id, &r.certificate_number, &r.subject_user_id) {
+        (_, Some(n), _) => format!("certificate:{n}"),
+        (Some(a), None, _) => format!("attempt:{a}"),
+        (None, None, Some(u)) => format!("user:{u}"),
+        (None, None, None) => format!("user:{}", r.actor),
     };
     AuditView {
         at: instant(&from_db_time(r.at)),
