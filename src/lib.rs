@@ -8,6 +8,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod housekeeping;
+pub mod notify;
 pub mod paging;
 pub mod ratelimit;
 pub mod routes;

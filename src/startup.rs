@@ -70,6 +70,14 @@ impl Application {
             settings.verify_rate_per_minute,
             chrono::Duration::minutes(1),
         );
+        let mailer = crate::notify::mailer::Mailer::from_settings(&settings.messaging)?;
+        match &settings.messaging.smtp_url {
+            Some(_) => tracing::info!("mail is sent over SMTP (INVIGIL_SMTP_URL)"),
+            None => tracing::info!(
+                folder = %settings.messaging.mail_dir.display(),
+                "INVIGIL_SMTP_URL is not set: mail is written as .eml files to this folder"
+            ),
+        }
         let state = web::Data::new(AppState {
             db,
             clock,
@@ -79,6 +87,7 @@ impl Application {
             standings: Default::default(),
             verify_limiter,
             known_clients: Default::default(),
+            mailer,
         });
         let api = openapi()?;
         let route_table = web::Data::new(routes::fallback::RouteTable::from_openapi(&api));
@@ -170,6 +179,7 @@ impl Application {
         let tasks = [
             actix_web::rt::spawn(crate::housekeeping::prune_forever(self.state.clone())),
             actix_web::rt::spawn(crate::housekeeping::sweep_forever(self.state.clone())),
+            actix_web::rt::spawn(crate::notify::worker::deliver_forever(self.state.clone())),
         ];
         let result = self.server.await;
         tasks.iter().for_each(|task| task.abort());

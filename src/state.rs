@@ -18,4 +18,6 @@ pub struct AppState {
     pub verify_limiter: crate::ratelimit::RateLimiter,
     /// Clients already seen saving to an attempt (a cache of the database's record).
     pub known_clients: crate::service::known_clients::KnownClients,
+    /// Where mail goes: SMTP, or `.eml` files.
+    pub mailer: crate::notify::mailer::Mailer,
 }

@@ -23,6 +23,9 @@ pub struct Messaging {
     /// `INVIGIL_WEBHOOK_ALLOW_INSECURE`, default false: let partners register `http://`
     /// targets and targets on loopback or private networks (tests, local setups).
     pub webhook_allow_insecure: bool,
+    /// `INVIGIL_OUTBOX_INTERVAL_MS`, default 1000: how often each instance looks for
+    /// messages due.
+    pub outbox_interval: std::time::Duration,
 }
 
 impl Default for Messaging {
@@ -35,6 +38,7 @@ impl Default for Messaging {
             smtp_url: None,
             mail_dir: PathBuf::from("mail-outbox"),
             webhook_allow_insecure: false,
+            outbox_interval: std::time::Duration::from_millis(1_000),
         }
     }
 }
@@ -73,6 +77,17 @@ impl Messaging {
         }
         if let Some(v) = get("INVIGIL_WEBHOOK_ALLOW_INSECURE") {
             self.webhook_allow_insecure = parse_bool("INVIGIL_WEBHOOK_ALLOW_INSECURE", &v)?;
+        }
+        if let Some(v) = get("INVIGIL_OUTBOX_INTERVAL_MS") {
+            let ms: u64 = v
+                .trim()
+                .parse()
+                .ok()
+                .filter(|ms| (10..=3_600_000).contains(ms))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("INVIGIL_OUTBOX_INTERVAL_MS={v:?}: expected 10 to 3600000")
+                })?;
+            self.outbox_interval = std::time::Duration::from_millis(ms);
         }
         Ok(())
     }

@@ -8,12 +8,14 @@
 //! SQLite compiles a statement whose LIMIT is a parameter afresh every time it runs, which
 //! costs more than the rest of a cached lookup.
 
+pub mod account_tokens;
 pub mod answers;
 pub mod attempts;
 pub mod audit;
 pub mod catalog;
 pub mod certificates;
 pub mod group_commit;
+pub mod outbox;
 pub mod proctoring;
 pub mod schema;
 pub mod server_settings;

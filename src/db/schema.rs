@@ -305,7 +305,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        partner_id -> Text,
+        url -> Text,
+        secret -> Text,
+        every_certificate -> Bool,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    partner_certificates (partner_id, certificate_number) {
+        partner_id -> Text,
+        certificate_number -> Text,
+        first_verified_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        channel -> Text,
+        event -> Text,
+        dedupe_key -> Text,
+        recipient -> Nullable<Text>,
+        endpoint_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        attempts -> Integer,
+        claimed_until -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        abandoned_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(outbox -> webhook_endpoints (endpoint_id));
 diesel::joinable!(account_tokens -> users (user_id));
 diesel::joinable!(certification_domains -> certifications (certification_code));
 diesel::joinable!(questions -> certifications (certification_code));
@@ -342,4 +383,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempt_warnings,
     accommodations,
     audit_log,
+    webhook_endpoints,
+    partner_certificates,
+    outbox,
 );

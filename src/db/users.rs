@@ -147,3 +147,16 @@ pub fn set_disabled(conn: &mut DbConn, id: &str, at: Option<NaiveDateTime>) -> Q
         .set(users::disabled_at.eq(at))
         .execute(conn)
 }
+
+pub fn set_password_hash(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+}
+
+/// Marks the address verified (once: a later verification keeps the first instant).
+pub fn verify_email(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(users::table.find(id).filter(users::email_verified_at.is_null()))
+        .set(users::email_verified_at.eq(Some(at)))
+        .execute(conn)
+}

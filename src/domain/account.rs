@@ -255,5 +255,38 @@ impl Role {
     }
 }
 
+/// What a one-time link mailed to an account is for, and how long it works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkPurpose {
+    /// 30 minutes, as OWASP's Forgot Password Cheat Sheet advises for reset tokens.
+    PasswordReset,
+    /// 48 hours: a registration is often finished the next day.
+    EmailVerification,
+}
+
+impl LinkPurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkPurpose::PasswordReset => "password_reset",
+            LinkPurpose::EmailVerification => "email_verification",
+        }
+    }
+
+    pub fn lifetime(self) -> chrono::Duration {
+        match self {
+            LinkPurpose::PasswordReset => chrono::Duration::minutes(30),
+            LinkPurpose::EmailVerification => chrono::Duration::hours(48),
+        }
+    }
+
+    /// The browser page the link opens.
+    pub fn page(self) -> &'static str {
+        match self {
+            LinkPurpose::PasswordReset => "/reset-password",
+            LinkPurpose::EmailVerification => "/verify-email",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod catalog;
 pub mod certificate;
+pub mod delivery;
 pub mod form;
 pub mod kinds;
 pub mod labs;

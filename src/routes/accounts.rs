@@ -19,7 +19,8 @@ pub struct RegisterRequest {
     pub full_name: String,
 }
 
-/// Self-registration of a candidate.
+/// Self-registration of a candidate. A link to verify the address is mailed; an exam
+/// can start once it is opened (while `INVIGIL_REQUIRE_VERIFIED_EMAIL` is on).
 #[utoipa::path(
     tag = "accounts",
     responses(
@@ -44,7 +45,7 @@ pub async fn register(
         full_name,
         password,
         Role::Candidate,
-        false,
+        Some(&state.settings.messaging),
     )
     .await?;
     Ok(HttpResponse::Created().json(user))
@@ -194,7 +195,7 @@ pub async fn create_user(
         full_name,
         password,
         role,
-        true,
+        None,
     )
     .await?;
     Ok(HttpResponse::Created().json(user))

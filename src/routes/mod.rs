@@ -10,6 +10,7 @@ pub mod fallback;
 pub mod health;
 mod problems;
 pub mod proctoring;
+pub mod recovery;
 pub mod users;
 
 use crate::paging::{next_link, Page};
@@ -26,6 +27,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(accounts::refresh)
         .service(accounts::logout)
         .service(accounts::me)
+        .service(recovery::verify_email)
+        .service(recovery::resend_verification)
+        .service(recovery::request_reset)
+        .service(recovery::confirm_reset)
+        .service(recovery::change_password)
         .service(accounts::create_user)
         .service(users::list_users)
         .service(users::get_user)

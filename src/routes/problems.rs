@@ -53,7 +53,13 @@ fn describe_operation(path: &str, op: &mut Operation) {
     if !schemes.is_empty() {
         implied.push("401");
         // Every signed-in route but the caller's own account is for one role.
-        if path != "/v1/me" && path != "/v1/auth/logout" {
+        let any_role = [
+            "/v1/me",
+            "/v1/me/password",
+            "/v1/auth/logout",
+            "/v1/auth/verify-email/resend",
+        ];
+        if !any_role.contains(&path) {
             implied.push("403");
         }
     }

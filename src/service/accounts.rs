@@ -1,6 +1,9 @@
 //! Registering, signing in, rotating refresh tokens, signing out.
 
 use crate::auth::{hashing, password, refresh};
+use crate::config::Messaging;
+use crate::domain::account::LinkPurpose;
+use crate::service::recovery::{self, Addressee};
 use crate::db::{self, throttle, tokens, users, Db, DbConn};
 use crate::domain::account::{Email, FullName, Password, Role};
 use crate::domain::throttle::retry_after;
@@ -9,7 +12,9 @@ use crate::state::AppState;
 use crate::views::{TokenPair, UserView};
 use chrono::{DateTime, Utc};
 
-/// Creates an account with a checked email, name and password.
+/// Creates an account with a checked email, name and password. With `verification`, the
+/// address is to be proven: a link is mailed in the same transaction. Without (an admin
+/// or the CLI vouches for it), it counts as verified.
 pub async fn create_user(
     db: &Db,
     now: DateTime<Utc>,
@@ -17,11 +22,14 @@ pub async fn create_user(
     full_name: FullName,
     password: Password,
     role: Role,
-    verified: bool,
+    verification: Option<&Messaging>,
 ) -> ApiResult<UserView> {
+    let verification = verification.cloned();
+    let verified = verification.is_none();
     let hash = hashing::run(move || password::hash(&password))
         .await
         .ok_or_else(|| ApiError::internal("the hashing pool is gone"))??;
+    let instant = now;
     let now = db::to_db_time(now);
     db.write(move |conn| {
         let id = db::new_id();
@@ -37,6 +45,14 @@ pub async fn create_user(
                 email_verified_at: verified.then_some(now),
             },
         )?;
+        if let Some(settings) = &verification {
+            let who = Addressee {
+                id: &id,
+                email: email.as_str(),
+                name: full_name.as_str(),
+            };
+            recovery::mail_link(conn, settings, instant, &who, LinkPurpose::EmailVerification)?;
+        }
         Ok(UserView {
             id,
             email: email.to_string(),

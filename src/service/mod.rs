@@ -13,6 +13,7 @@ pub mod issuing;
 pub mod known_clients;
 pub mod partners;
 pub mod proctoring;
+pub mod recovery;
 pub mod timing;
 pub mod user_admin;
 

@@ -176,7 +176,7 @@ pub struct TestApp {
     pub state: web::Data<AppState>,
     pub backend: Backend,
     pub database_url: String,
-    settings: Settings,
+    pub settings: Settings,
     handle: actix_web::dev::ServerHandle,
     // Dropped last: the database outlives the server that uses it.
     _db: Arc<TestDb>,
@@ -194,8 +194,52 @@ pub fn test_settings(database_url: &str) -> Settings {
         question_bank: std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("question-bank"),
         // Tests sweep by hand; the background sweeper has a test of its own.
         sweep_interval: std::time::Duration::from_secs(3600),
+        messaging: invigil::config::Messaging {
+            mail_dir: mail_dir(database_url),
+            outbox_interval: std::time::Duration::from_millis(20),
+            ..Default::default()
+        },
         ..Settings::default()
     }
+}
+
+/// Where the instances of one test database write their mail.
+pub fn mail_dir(database_url: &str) -> std::path::PathBuf {
+    use sha2::Digest;
+    let name = hex::encode(&sha2::Sha256::digest(database_url.as_bytes())[..8]);
+    std::env::temp_dir().join("invigil-test-mail").join(name)
+}
+
+/// The plain-text mails written to `dir` for `to`, decoded from quoted-printable.
+pub fn mails_to(dir: &std::path::Path, to: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut found: Vec<(std::time::SystemTime, String)> = entries
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+        .filter_map(|e| {
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            let modified = e.metadata().ok()?.modified().ok()?;
+            let decoded = text.replace("=\r\n", "").replace("=3D", "=");
+            decoded.contains(&format!("To: {to}")).then_some((modified, decoded))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, t)| t).collect()
+}
+
+/// The token of the newest link to `page` mailed to `to`, waiting up to ten seconds.
+pub async fn mailed_token(dir: &std::path::Path, to: &str, page: &str) -> String {
+    let marker = format!("{page}?token=");
+    for _ in 0..500 {
+        if let Some(token) = mails_to(dir, to).iter().rev().find_map(|m| {
+            let start = m.find(&marker)? + marker.len();
+            Some(m[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>())
+        }) {
+            return token;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("no link to {page} was mailed to {to} in {}", dir.display());
 }
 
 /// A bank of `tests/fixtures/banks/`.
@@ -375,13 +419,11 @@ impl TestApp {
         self.tokens(email).await
     }
 
-    /// Verifies a registered address.
+    /// Verifies a registered address with the link mailed to it.
     pub async fn verify_email(&self, email: &str) {
-        let mut conn = connect(self.backend, &self.database_url);
-        diesel::sql_query("UPDATE users SET email_verified_at = created_at WHERE email = $1")
-            .bind::<diesel::sql_types::Text, _>(email)
-            .execute(&mut conn)
-            .expect("verified");
+        let token = mailed_token(&self.settings.messaging.mail_dir, email, "/verify-email").await;
+        let resp = self.post("/v1/auth/verify-email", None, &json!({"token": token})).await;
+        assert_eq!(resp.status(), StatusCode::NO_CONTENT, "verifying {email}");
     }
 
     /// Creates a user of any role directly (as the CLI does) and signs it in.
@@ -395,7 +437,7 @@ impl TestApp {
             FullName::parse("Staff Member").expect("name"),
             password,
             role,
-            true,
+            None,
         )
         .await
         .expect("user created");

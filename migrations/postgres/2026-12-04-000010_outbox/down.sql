@@ -1,0 +1,3 @@
+DROP TABLE outbox;
+DROP TABLE partner_certificates;
+DROP TABLE webhook_endpoints;
