@@ -14,9 +14,10 @@ pub struct Messaging {
     pub program_name: String,
     /// `INVIGIL_MAIL_FROM`: the sender address.
     pub mail_from: String,
-    /// `INVIGIL_SMTP_URL` (`smtp://user:pass@host:587` with STARTTLS, `smtps://…` with
-    /// TLS from the first byte, `smtp://host:25?tls=none` for a local relay). Unset: no
-    /// mail leaves the machine; each message is written to `mail_dir` as an `.eml` file.
+    /// `INVIGIL_SMTP_URL`, in lettre's form: `smtps://user:pass@host` (TLS, port 465),
+    /// `smtp://user:pass@host:587?tls=required` (STARTTLS), or `smtp://host:25` (no
+    /// encryption: a relay on the same machine only). Unset: no mail leaves the machine;
+    /// each message is written to `mail_dir` as an `.eml` file.
     pub smtp_url: Option<String>,
     /// `INVIGIL_MAIL_DIR`, default `./mail-outbox`.
     pub mail_dir: PathBuf,

@@ -18,5 +18,7 @@ mod labs;
 mod lifecycle;
 mod operations;
 mod proctoring;
+mod recovery;
+mod smtp;
 mod throttling;
 mod tokens;
