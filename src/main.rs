@@ -197,7 +197,7 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let now = chrono::Utc::now();
             // Whoever runs the CLI vouches for the address.
             let user = invigil::service::accounts::create_user(
-                &db, now, email, full_name, password, role, None,
+                &db, now, email, full_name, password, role, false,
             )
             .await?;
             println!("created {} {} ({})", user.role, user.email, user.id);

@@ -22,6 +22,7 @@ pub mod server_settings;
 pub mod throttle;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};

@@ -26,6 +26,38 @@ pub struct OutboxRow {
     pub last_error: Option<String>,
 }
 
+impl OutboxRow {
+    /// A message due now, never tried. `recipient` is a mail's address, `endpoint_id` a
+    /// webhook's endpoint.
+    pub fn queued(
+        id: String,
+        channel: &str,
+        event: &str,
+        dedupe_key: String,
+        (recipient, endpoint_id): (Option<String>, Option<String>),
+        payload: String,
+        at: NaiveDateTime,
+    ) -> OutboxRow {
+        OutboxRow {
+            id,
+            channel: channel.into(),
+            event: event.into(),
+            dedupe_key,
+            recipient,
+            endpoint_id,
+            payload,
+            created_at: at,
+            next_attempt_at: at,
+            attempts: 0,
+            claimed_until: None,
+            delivered_at: None,
+            abandoned_at: None,
+            last_status: None,
+            last_error: None,
+        }
+    }
+}
+
 /// Queues a message unless one with its `dedupe_key` already is; true when queued.
 pub fn enqueue(conn: &mut DbConn, row: &OutboxRow) -> QueryResult<bool> {
     let n = match conn {

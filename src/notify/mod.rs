@@ -7,8 +7,10 @@
 //! sends again after the claim's lease. Each mail carries a stable `Message-ID` and each
 //! webhook a stable `webhook-id`, so that a receiver can drop the repeat.
 
+pub mod certificates;
 pub mod mailer;
 pub mod templates;
+pub mod webhooks;
 pub mod worker;
 
 use crate::config::Messaging;
@@ -19,47 +21,101 @@ use crate::error::{ApiError, ApiResult};
 use chrono::{DateTime, Utc};
 use templates::Template;
 
-/// Renders and queues a mail to `to`, once per `dedupe_key`; `context` holds the
-/// template's own variables (`to` and `program` are added).
+/// What a queued mail holds: its template and the template's own variables. It is
+/// rendered when sent, with `to`, `program`, `public_url` (and `link`, from `page` and
+/// `token`) added from the sending instance's settings.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct MailPayload {
+    pub template: String,
+    pub context: serde_json::Value,
+}
+
+/// Queues a mail to `to`, once per `dedupe_key`.
 pub fn queue_mail(
     conn: &mut DbConn,
-    settings: &Messaging,
     now: DateTime<Utc>,
     dedupe_key: &str,
     to: &str,
     template: Template,
-    mut context: serde_json::Value,
+    context: serde_json::Value,
 ) -> ApiResult<()> {
-    if let Some(fields) = context.as_object_mut() {
-        fields.insert("to".into(), to.into());
-        fields.insert("program".into(), settings.program_name.clone().into());
-    }
-    let rendered = templates::render(template, &context).map_err(ApiError::internal)?;
+    let payload = MailPayload {
+        template: template.name().into(),
+        context,
+    };
     let at = db::to_db_time(now);
     outbox::enqueue(
         conn,
-        &OutboxRow {
-            id: db::new_id(),
-            channel: Channel::Mail.as_str().into(),
-            event: template.name().into(),
-            dedupe_key: dedupe_key.into(),
-            recipient: Some(to.into()),
-            endpoint_id: None,
-            payload: serde_json::to_string(&rendered).map_err(ApiError::internal)?,
-            created_at: at,
-            next_attempt_at: at,
-            attempts: 0,
-            claimed_until: None,
-            delivered_at: None,
-            abandoned_at: None,
-            last_status: None,
-            last_error: None,
-        },
+        &OutboxRow::queued(
+            db::new_id(),
+            Channel::Mail.as_str(),
+            template.name(),
+            dedupe_key.into(),
+            (Some(to.into()), None),
+            serde_json::to_string(&payload).map_err(ApiError::internal)?,
+            at,
+        ),
     )?;
     Ok(())
 }
 
-/// A link into the browser client, under `INVIGIL_PUBLIC_URL`.
-pub fn link(settings: &Messaging, path: &str, token: &str) -> String {
-    format!("{}{path}?token={token}", settings.public_url)
+/// Queues a Standard Webhooks event (`{type, timestamp, data}`) for every endpoint that
+/// follows certificate `number`, once per endpoint and `dedupe_key`.
+pub fn queue_webhook(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    dedupe_key: &str,
+    number: &str,
+    event_type: &str,
+    data: serde_json::Value,
+) -> ApiResult<()> {
+    let body = serde_json::json!({
+        "type": event_type,
+        "timestamp": crate::views::instant(&now),
+        "data": data,
+    })
+    .to_string();
+    let at = db::to_db_time(now);
+    for endpoint in crate::db::webhooks::following(conn, number)? {
+        outbox::enqueue(
+            conn,
+            &OutboxRow::queued(
+                format!("msg_{}", db::new_id()),
+                Channel::Webhook.as_str(),
+                event_type,
+                format!("{dedupe_key}:{}", endpoint.id),
+                (None, Some(endpoint.id)),
+                body.clone(),
+                at,
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Renders a queued mail with this instance's settings.
+pub fn render(
+    settings: &Messaging,
+    to: &str,
+    payload: &MailPayload,
+) -> Result<templates::Rendered, String> {
+    let template = Template::parse(&payload.template)
+        .ok_or_else(|| format!("no mail template {:?}", payload.template))?;
+    let mut context = payload.context.clone();
+    let fields = context
+        .as_object_mut()
+        .ok_or("a mail's context is not an object")?;
+    fields.insert("to".into(), to.into());
+    fields.insert("program".into(), settings.program_name.clone().into());
+    fields.insert("public_url".into(), settings.public_url.clone().into());
+    if let (Some(page), Some(token)) = (fields.get("page"), fields.get("token")) {
+        let link = format!(
+            "{}{}?token={}",
+            settings.public_url,
+            page.as_str().unwrap_or_default(),
+            token.as_str().unwrap_or_default()
+        );
+        fields.insert("link".into(), link.into());
+    }
+    templates::render(template, &context).map_err(|e| e.to_string())
 }

@@ -12,27 +12,56 @@ pub enum Template {
     EmailVerification,
     PasswordReset,
     PasswordChanged,
+    ResultAvailable,
+    CertificateIssued,
+    CertificateRevoked,
+    RenewalReminder,
+    CertificateExpired,
+    AttemptTerminated,
 }
 
 impl Template {
+    pub const ALL: [Template; 9] = [
+        Template::EmailVerification,
+        Template::PasswordReset,
+        Template::PasswordChanged,
+        Template::ResultAvailable,
+        Template::CertificateIssued,
+        Template::CertificateRevoked,
+        Template::RenewalReminder,
+        Template::CertificateExpired,
+        Template::AttemptTerminated,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Template::EmailVerification => "email_verification",
             Template::PasswordReset => "password_reset",
             Template::PasswordChanged => "password_changed",
+            Template::ResultAvailable => "result_available",
+            Template::CertificateIssued => "certificate_issued",
+            Template::CertificateRevoked => "certificate_revoked",
+            Template::RenewalReminder => "renewal_reminder",
+            Template::CertificateExpired => "certificate_expired",
+            Template::AttemptTerminated => "attempt_terminated",
         }
+    }
+
+    pub fn parse(name: &str) -> Option<Template> {
+        Template::ALL.into_iter().find(|t| t.name() == name)
     }
 }
 
-const SOURCES: &[(&str, &str)] = &[
-    ("layout.html", include_str!("../../templates/mail/layout.html")),
-    ("email_verification.txt", include_str!("../../templates/mail/email_verification.txt")),
-    ("email_verification.html", include_str!("../../templates/mail/email_verification.html")),
-    ("password_reset.txt", include_str!("../../templates/mail/password_reset.txt")),
-    ("password_reset.html", include_str!("../../templates/mail/password_reset.html")),
-    ("password_changed.txt", include_str!("../../templates/mail/password_changed.txt")),
-    ("password_changed.html", include_str!("../../templates/mail/password_changed.html")),
-];
+macro_rules! sources {
+    ($($name:literal),*) => {
+        &[("layout.html", include_str!("../../templates/mail/layout.html")), $(
+            (concat!($name, ".txt"), include_str!(concat!("../../templates/mail/", $name, ".txt"))),
+            (concat!($name, ".html"), include_str!(concat!("../../templates/mail/", $name, ".html"))),
+        )*]
+    };
+}
+
+const SOURCES: &[(&str, &str)] = sources!("email_verification", "password_reset", "password_changed", "result_available", "certificate_issued", "certificate_revoked", "renewal_reminder", "certificate_expired", "attempt_terminated");
 
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
@@ -90,14 +119,20 @@ mod tests {
         let context = json!({
             "to": "ada@example.com", "program": "P", "name": "Ada <script>",
             "link": "https://x.test/a?token=t", "at": "2026-12-04 09:00 UTC",
+            "public_url": "https://x.test", "certification": "MLOps Foundation",
+            "code": "MLOA-F", "number": "MLOAF-7K3Q-9XPR-3", "expires_on": "2029-12-04",
+            "kind": "issued", "reason": "a proctor saw a phone", "note": "a second person",
+            "days": 30, "window_open": true, "window_opens_on": "2029-09-05",
+            "percent": "72.0", "pass_mark": "70.0", "outcome": "pending_review",
+            "attempt_id": "a1", "certificate": null, "retake_on": null,
         });
-        for t in [Template::EmailVerification, Template::PasswordReset, Template::PasswordChanged] {
+        for t in Template::ALL {
             let r = render(t, &context).unwrap();
             assert!(!r.subject.is_empty() && !r.subject.contains('\n'), "{t:?}");
-            assert!(r.text.contains("https://x.test/a?token=t"), "{t:?}");
+            assert!(r.text.contains("https://x.test"), "{t:?}");
             assert!(r.text.contains("Ada <script>"), "{t:?}: plain text is not escaped");
             assert!(r.html.contains("Ada &lt;script&gt;"), "{t:?}: HTML is escaped");
-            assert!(r.html.contains(&r.subject), "{t:?}");
+            assert!(r.html.contains(&r.subject.replace('&', "&amp;")), "{t:?}");
         }
     }
 

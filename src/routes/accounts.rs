@@ -45,7 +45,7 @@ pub async fn register(
         full_name,
         password,
         Role::Candidate,
-        Some(&state.settings.messaging),
+        true,
     )
     .await?;
     Ok(HttpResponse::Created().json(user))
@@ -195,7 +195,7 @@ pub async fn create_user(
         full_name,
         password,
         role,
-        None,
+        false,
     )
     .await?;
     Ok(HttpResponse::Created().json(user))

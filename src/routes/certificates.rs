@@ -66,7 +66,7 @@ pub struct VerificationsRequest {
 #[post("/v1/partner/verifications")]
 pub async fn verify_batch(
     state: web::Data<AppState>,
-    _partner: Partner,
+    partner: Partner,
     body: web::Json<VerificationsRequest>,
 ) -> ApiResult<web::Json<PartnerVerificationsView>> {
     let numbers = body.into_inner().numbers;
@@ -76,7 +76,7 @@ pub async fn verify_batch(
         ));
     }
     Ok(web::Json(PartnerVerificationsView {
-        results: certificates::verify_many(&state, numbers).await?,
+        results: certificates::verify_many(&state, partner.id, numbers).await?,
     }))
 }
 

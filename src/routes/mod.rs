@@ -12,6 +12,7 @@ mod problems;
 pub mod proctoring;
 pub mod recovery;
 pub mod users;
+pub mod webhooks;
 
 use crate::paging::{next_link, Page};
 use actix_web::{HttpRequest, HttpResponse};
@@ -52,6 +53,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(certificates::revoke_certificate)
         .service(certificates::create_partner)
         .service(certificates::revoke_partner)
+        .service(webhooks::register)
+        .service(webhooks::list)
+        .service(webhooks::remove)
+        .service(webhooks::deliveries)
+        .service(webhooks::redeliver)
         .service(proctoring::post_event)
         .service(proctoring::list_attempts)
         .service(proctoring::list_events)

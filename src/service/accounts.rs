@@ -1,7 +1,6 @@
 //! Registering, signing in, rotating refresh tokens, signing out.
 
 use crate::auth::{hashing, password, refresh};
-use crate::config::Messaging;
 use crate::domain::account::LinkPurpose;
 use crate::service::recovery::{self, Addressee};
 use crate::db::{self, throttle, tokens, users, Db, DbConn};
@@ -12,9 +11,9 @@ use crate::state::AppState;
 use crate::views::{TokenPair, UserView};
 use chrono::{DateTime, Utc};
 
-/// Creates an account with a checked email, name and password. With `verification`, the
-/// address is to be proven: a link is mailed in the same transaction. Without (an admin
-/// or the CLI vouches for it), it counts as verified.
+/// Creates an account with a checked email, name and password. With `verify_by_mail`,
+/// the address is to be proven: a link is mailed in the same transaction. Without (an
+/// admin or the CLI vouches for it), it counts as verified.
 pub async fn create_user(
     db: &Db,
     now: DateTime<Utc>,
@@ -22,10 +21,9 @@ pub async fn create_user(
     full_name: FullName,
     password: Password,
     role: Role,
-    verification: Option<&Messaging>,
+    verify_by_mail: bool,
 ) -> ApiResult<UserView> {
-    let verification = verification.cloned();
-    let verified = verification.is_none();
+    let verified = !verify_by_mail;
     let hash = hashing::run(move || password::hash(&password))
         .await
         .ok_or_else(|| ApiError::internal("the hashing pool is gone"))??;
@@ -45,13 +43,13 @@ pub async fn create_user(
                 email_verified_at: verified.then_some(now),
             },
         )?;
-        if let Some(settings) = &verification {
+        if verify_by_mail {
             let who = Addressee {
                 id: &id,
                 email: email.as_str(),
                 name: full_name.as_str(),
             };
-            recovery::mail_link(conn, settings, instant, &who, LinkPurpose::EmailVerification)?;
+            recovery::mail_link(conn, instant, &who, LinkPurpose::EmailVerification)?;
         }
         Ok(UserView {
             id,

@@ -93,9 +93,11 @@ pub async fn verify(state: &AppState, raw: &str) -> ApiResult<VerificationView> 
     })
 }
 
-/// A partner's batch: one answer per number asked, in the order asked.
+/// A partner's batch: one answer per number asked, in the order asked. The partner then
+/// follows the certificates found: its webhooks tell it when they change.
 pub async fn verify_many(
     state: &AppState,
+    partner_id: String,
     numbers: Vec<String>,
 ) -> ApiResult<Vec<PartnerVerificationView>> {
     let parsed: Vec<Option<CertificateNumber>> = numbers
@@ -108,6 +110,14 @@ pub async fn verify_many(
         .db
         .read(move |conn| Ok(rows::find_many(conn, &wanted)?))
         .await?;
+    if !found.is_empty() {
+        let followed: Vec<String> = found.iter().map(|r| r.row.number.clone()).collect();
+        let at = crate::db::to_db_time(state.clock.now());
+        state
+            .db
+            .write(move |conn| Ok(crate::db::webhooks::follow(conn, &partner_id, &followed, at)?))
+            .await?;
+    }
     Ok(numbers
         .into_iter()
         .zip(parsed)

@@ -186,10 +186,11 @@ pub fn event(
     actor: &str,
     note: Option<&str>,
 ) -> ApiResult<()> {
+    let event_id = db::new_id();
     rows::insert_event(
         conn,
         &EventRow {
-            id: db::new_id(),
+            id: event_id.clone(),
             certificate_number: number.to_string(),
             kind: kind.into(),
             attempt_id: attempt_id.map(str::to_string),
@@ -222,5 +223,5 @@ pub fn event(
             ..Default::default()
         },
     )?;
-    Ok(())
+    crate::notify::certificates::on_event(conn, &event_id, number, kind, db::from_db_time(at))
 }

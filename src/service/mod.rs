@@ -11,6 +11,7 @@ pub mod credentials;
 pub mod flags;
 pub mod issuing;
 pub mod known_clients;
+pub mod partner_webhooks;
 pub mod partners;
 pub mod proctoring;
 pub mod recovery;

@@ -7,7 +7,6 @@
 //! (so the form cannot be used to flood a mailbox).
 
 use crate::auth::{hashing, password, refresh, AuthUser};
-use crate::config::Messaging;
 use crate::db::account_tokens::{self, AccountTokenRow};
 use crate::db::{self, throttle, tokens, users, DbConn};
 use crate::domain::account::{Email, LinkPurpose, Password};
@@ -31,7 +30,6 @@ pub struct Addressee<'a> {
 /// Issues a one-time link for `purpose` and queues its mail, in the caller's transaction.
 pub fn mail_link(
     conn: &mut DbConn,
-    settings: &Messaging,
     now: DateTime<Utc>,
     to: &Addressee<'_>,
     purpose: LinkPurpose,
@@ -54,8 +52,8 @@ pub fn mail_link(
         LinkPurpose::PasswordReset => Template::PasswordReset,
         LinkPurpose::EmailVerification => Template::EmailVerification,
     };
-    let context = json!({"name": to.name, "link": notify::link(settings, purpose.page(), &token)});
-    notify::queue_mail(conn, settings, now, &format!("{}:{id}", purpose.as_str()), to.email, template, context)
+    let context = json!({"name": to.name, "page": purpose.page(), "token": token});
+    notify::queue_mail(conn, now, &format!("{}:{id}", purpose.as_str()), to.email, template, context)
 }
 
 fn invalid_link() -> ApiError {
@@ -81,7 +79,6 @@ pub async fn verify_email(state: &AppState, token: &str) -> ApiResult<()> {
 /// the last minute.
 pub async fn resend_verification(state: &AppState, user_id: String) -> ApiResult<()> {
     let now = state.clock.now();
-    let settings = state.settings.messaging.clone();
     state
         .db
         .write(move |conn| {
@@ -90,7 +87,7 @@ pub async fn resend_verification(state: &AppState, user_id: String) -> ApiResult
                 return Ok(());
             }
             let to = Addressee { id: &user.id, email: &user.email, name: &user.full_name };
-            mail_link(conn, &settings, now, &to, LinkPurpose::EmailVerification)
+            mail_link(conn, now, &to, LinkPurpose::EmailVerification)
         })
         .await
 }
@@ -105,7 +102,6 @@ fn recently_mailed(conn: &mut DbConn, user_id: &str, purpose: LinkPurpose, now: 
 pub async fn request_reset(state: &AppState, email: &str) -> ApiResult<()> {
     let account = Email::normalise(email);
     let now = state.clock.now();
-    let settings = state.settings.messaging.clone();
     state
         .db
         .write(move |conn| {
@@ -114,7 +110,7 @@ pub async fn request_reset(state: &AppState, email: &str) -> ApiResult<()> {
                 return Ok(());
             }
             let to = Addressee { id: &user.id, email: &user.email, name: &user.full_name };
-            mail_link(conn, &settings, now, &to, LinkPurpose::PasswordReset)
+            mail_link(conn, now, &to, LinkPurpose::PasswordReset)
         })
         .await
 }
@@ -140,7 +136,6 @@ pub async fn confirm_reset(state: &AppState, token: &str, new_password: &str) ->
     let new_hash = hashing::run(move || password::hash(&password))
         .await
         .ok_or_else(|| ApiError::internal("the hashing pool is gone"))??;
-    let settings = state.settings.messaging.clone();
     let user_id = user.id.clone();
     state
         .db
@@ -152,7 +147,7 @@ pub async fn confirm_reset(state: &AppState, token: &str, new_password: &str) ->
             account_tokens::spend_all(conn, &user.id, purpose, at)?;
             tokens::revoke_user(conn, &user.id, None, at)?;
             users::verify_email(conn, &user.id, at)?;
-            password_changed_notice(conn, &settings, now, &user)
+            password_changed_notice(conn, now, &user)
         })
         .await?;
     state.standings.forget(&user_id);
@@ -192,7 +187,6 @@ pub async fn change_password(state: &AppState, user: AuthUser, current: Password
     let new_hash = hashing::run(move || password::hash(&password))
         .await
         .ok_or_else(|| ApiError::internal("the hashing pool is gone"))??;
-    let settings = state.settings.messaging.clone();
     let at = db::to_db_time(now);
     state
         .db
@@ -200,19 +194,18 @@ pub async fn change_password(state: &AppState, user: AuthUser, current: Password
             throttle::forgive_pair(conn, &row.email, &client)?;
             users::set_password_hash(conn, &row.id, &new_hash)?;
             tokens::revoke_user(conn, &row.id, user.session.as_deref(), at)?;
-            password_changed_notice(conn, &settings, now, &row)
+            password_changed_notice(conn, now, &row)
         })
         .await?;
     state.standings.forget(&user.id);
     Ok(())
 }
 
-fn password_changed_notice(conn: &mut DbConn, settings: &Messaging, now: DateTime<Utc>, user: &users::UserRow) -> ApiResult<()> {
+fn password_changed_notice(conn: &mut DbConn, now: DateTime<Utc>, user: &users::UserRow) -> ApiResult<()> {
     let context = json!({
         "name": user.full_name,
         "at": now.format("%Y-%m-%d %H:%M UTC").to_string(),
-        "link": format!("{}{}", settings.public_url, LinkPurpose::PasswordReset.page()),
     });
     let key = format!("password_changed:{}", db::new_id());
-    notify::queue_mail(conn, settings, now, &key, &user.email, Template::PasswordChanged, context)
+    notify::queue_mail(conn, now, &key, &user.email, Template::PasswordChanged, context)
 }

@@ -103,3 +103,38 @@ pub struct JwkView {
     #[serde(rename = "use")]
     pub use_: &'static str,
 }
+
+/// A partner's webhook endpoint. `secret` appears once, in the answer that registers it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookEndpointView {
+    pub id: String,
+    pub url: String,
+    /// `verified`: events about certificates the partner has verified through the API;
+    /// `all`: about every certificate.
+    pub certificates: String,
+    pub created_at: String,
+    /// `whsec_…`: the key of the `webhook-signature` HMAC (Standard Webhooks). Shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+/// One event sent (or being sent) to an endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryView {
+    /// The `webhook-id` header: the same on every try, for the receiver to deduplicate.
+    pub id: String,
+    /// `certificate.revoked`, `certificate.renewed` or `certificate.expired`.
+    pub event: String,
+    /// `pending`, `retrying`, `delivered` or `failed` (given up after three days).
+    pub status: String,
+    pub attempts: i32,
+    pub created_at: String,
+    pub next_attempt_at: Option<String>,
+    pub delivered_at: Option<String>,
+    /// The endpoint's last HTTP status, if it answered.
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    /// The body posted: `{type, timestamp, data}`.
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}

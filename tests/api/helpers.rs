@@ -437,7 +437,7 @@ impl TestApp {
             FullName::parse("Staff Member").expect("name"),
             password,
             role,
-            None,
+            false,
         )
         .await
         .expect("user created");

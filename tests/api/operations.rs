@@ -26,6 +26,11 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/auth/password-reset"),
     ("post", "/v1/auth/password-reset/confirm"),
     ("post", "/v1/me/password"),
+    ("post", "/v1/partner/webhooks"),
+    ("get", "/v1/partner/webhooks"),
+    ("delete", "/v1/partner/webhooks/{id}"),
+    ("get", "/v1/partner/webhooks/{id}/deliveries"),
+    ("post", "/v1/partner/webhooks/{id}/deliveries/{delivery_id}/redeliver"),
     ("get", "/v1/admin/users"),
     ("get", "/v1/admin/users/{id}"),
     ("patch", "/v1/admin/users/{id}"),
@@ -78,7 +83,7 @@ both_backends! {
         assert_eq!(listed, expected);
         // And each route described really answers something other than the router's 404.
         for (method, path) in ROUTES {
-            let concrete = path.replace("{code}", "MLOA-F").replace("{id}", "x").replace("{question_id}", "y").replace("{number}", "MLOAF-0000-0000-0");
+            let concrete = path.replace("{code}", "MLOA-F").replace("{id}", "x").replace("{question_id}", "y").replace("{delivery_id}", "z").replace("{number}", "MLOAF-0000-0000-0");
             let resp = app.request(method.to_uppercase().parse().unwrap(), &concrete, None, None).await;
             let routed = resp.status() != StatusCode::NOT_FOUND
                 || resp.json::<Value>().await.map(|b| b["detail"] != "Not found").unwrap_or(false);
