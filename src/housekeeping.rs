@@ -43,3 +43,14 @@ pub async fn sweep_forever(state: web::Data<AppState>) {
         }
     }
 }
+
+/// Queues renewal reminders and expiry notices, every ten minutes.
+pub async fn remind_forever(state: web::Data<AppState>) {
+    let mut tick = actix_web::rt::time::interval(PRUNE_PERIOD);
+    loop {
+        tick.tick().await;
+        if let Err(e) = crate::notify::renewals::sweep(&state).await {
+            tracing::warn!(error = %e, "renewal reminders failed");
+        }
+    }
+}

@@ -223,3 +223,19 @@ pub fn insert_signing_key(conn: &mut DbConn, row: &SigningKeyRow) -> QueryResult
         .execute(conn)
         .map(|_| ())
 }
+
+/// Unrevoked certificates whose last valid day is within `from..=to`.
+pub fn expiring_between(
+    conn: &mut DbConn,
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> QueryResult<Vec<CertificateRecord>> {
+    let rows: Vec<CertificateRow> = c::table
+        .filter(c::revoked_at.is_null())
+        .filter(c::expires_on.ge(from))
+        .filter(c::expires_on.le(to))
+        .order(c::number.asc())
+        .select(CertificateRow::as_select())
+        .load(conn)?;
+    with_certification(conn, rows)
+}

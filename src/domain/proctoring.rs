@@ -96,6 +96,19 @@ impl Flag {
     pub fn parse(raw: &str) -> Option<Flag> {
         Self::ALL.into_iter().find(|f| f.as_str() == raw)
     }
+
+    /// What the flag means, in words for the candidate (completing "held because …").
+    pub fn plain_words(self) -> &'static str {
+        match self {
+            Flag::MultipleFaces => "more than one face was seen on camera",
+            Flag::FaceNotDetected => "no face was seen on camera for a while",
+            Flag::FocusLost => "the exam window lost focus often or for long",
+            Flag::FullscreenExit => "the exam left full-screen mode",
+            Flag::CopyPaste => "copying or pasting was detected",
+            Flag::HeartbeatGap => "the exam page stopped reporting for a while",
+            Flag::ClientChanged => "answers came from more than one device or browser",
+        }
+    }
 }
 
 /// Thresholds and weights; the defaults are the program's policy.

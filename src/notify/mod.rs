@@ -7,8 +7,10 @@
 //! sends again after the claim's lease. Each mail carries a stable `Message-ID` and each
 //! webhook a stable `webhook-id`, so that a receiver can drop the repeat.
 
+pub mod attempts;
 pub mod certificates;
 pub mod mailer;
+pub mod renewals;
 pub mod templates;
 pub mod webhooks;
 pub mod worker;

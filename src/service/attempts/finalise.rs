@@ -111,6 +111,10 @@ pub fn finalize(
         timing.rules.integrity_score(&flags)
     );
     audit::append(conn, at, entry("score", closing, outcome, Some(detail)))?;
+    // A terminated attempt is told of by its termination, with the proctor's note.
+    if outcome != AttemptStatus::Terminated {
+        crate::notify::attempts::on_scored(conn, attempt, outcome, &result, &flags, None, now)?;
+    }
     Ok(result)
 }
 

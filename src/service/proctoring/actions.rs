@@ -126,6 +126,12 @@ pub async fn act(
                         audit::append(conn, at, line)?;
                     }
                     finalize(conn, attempt, CloseReason::Terminated, &timing, &proctor_id)?;
+                    crate::notify::attempts::on_terminated(
+                        conn,
+                        attempt,
+                        note.as_deref(),
+                        timing.now,
+                    )?;
                 }
             }
             let attempt = attempt_rows::find(conn, &attempt.id)?
@@ -194,7 +200,7 @@ pub async fn review(
                     detail: Some(format!(
                         "{}{}",
                         decision.as_str(),
-                        note.map(|n| format!(": {n}")).unwrap_or_default()
+                        note.as_ref().map(|n| format!(": {n}")).unwrap_or_default()
                     )),
                     ..Default::default()
                 },
@@ -209,6 +215,8 @@ pub async fn review(
             let attempt = Reach::Any.find(conn, &attempt.id)?;
             let result = attempt_rows::result(conn, &attempt.id)?
                 .ok_or_else(|| ApiError::internal("reviewed attempt without result"))?;
+            let told = note.as_deref();
+            crate::notify::attempts::on_scored(conn, &attempt, to, &result, &[], told, now)?;
             result_view(conn, &attempt, &result, now)
         })
         .await
