@@ -207,7 +207,7 @@ impl Settings {
                 );
             }
         }
-        s.messaging.read(&get, parse_bool)?;
+        s.messaging.read(get, parse_bool)?;
         if let Some(v) = get("INVIGIL_LOG_FORMAT") {
             s.log_json = match v.as_str() {
                 "json" => true,

@@ -57,7 +57,9 @@ fn authenticate(req: &HttpRequest) -> Authenticating<AuthUser> {
             }),
             Standing::Gone => Err(ApiError::Unauthorized("the account no longer exists")),
             Standing::Disabled => Err(ApiError::AccountDisabled { token: true }),
-            Standing::SignedOut => Err(ApiError::Unauthorized("the session has ended; sign in again")),
+            Standing::SignedOut => Err(ApiError::Unauthorized(
+                "the session has ended; sign in again",
+            )),
         }
     })
 }

@@ -37,7 +37,12 @@ pub struct Standings {
 
 impl Standings {
     /// The verdict read within the last [`RECHECK_AFTER`], if any.
-    pub fn recent(&self, user_id: &str, session: Option<&str>, now: DateTime<Utc>) -> Option<Standing> {
+    pub fn recent(
+        &self,
+        user_id: &str,
+        session: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Option<Standing> {
         let seen = self.seen.lock().ok()?;
         let key = (user_id.to_string(), session.map(str::to_string));
         seen.get(&key)
@@ -45,7 +50,13 @@ impl Standings {
             .map(|(_, standing)| *standing)
     }
 
-    pub fn remember(&self, user_id: &str, session: Option<&str>, now: DateTime<Utc>, standing: Standing) {
+    pub fn remember(
+        &self,
+        user_id: &str,
+        session: Option<&str>,
+        now: DateTime<Utc>,
+        standing: Standing,
+    ) {
         if let Ok(mut seen) = self.seen.lock() {
             if seen.len() >= MAX_ENTRIES {
                 seen.retain(|_, (at, _)| now - *at < RECHECK_AFTER);
@@ -53,7 +64,10 @@ impl Standings {
                     seen.clear();
                 }
             }
-            seen.insert((user_id.to_string(), session.map(str::to_string)), (now, standing));
+            seen.insert(
+                (user_id.to_string(), session.map(str::to_string)),
+                (now, standing),
+            );
         }
     }
 
@@ -80,7 +94,10 @@ mod tests {
         let s = Standings::default();
         s.remember("u1", Some("s1"), t0(), Standing::Active(Role::Admin));
         let later = |ms| t0() + Duration::milliseconds(ms);
-        assert_eq!(s.recent("u1", Some("s1"), later(1_999)), Some(Standing::Active(Role::Admin)));
+        assert_eq!(
+            s.recent("u1", Some("s1"), later(1_999)),
+            Some(Standing::Active(Role::Admin))
+        );
         assert_eq!(s.recent("u1", Some("s1"), later(2_000)), None);
         assert_eq!(s.recent("u1", Some("s2"), t0()), None);
         assert_eq!(s.recent("u1", None, t0()), None);

@@ -158,7 +158,12 @@ mod tests {
     #[test]
     fn a_token_from_the_future_is_refused() {
         let t = keys()
-            .issue("u1", Role::Admin, "s1", now() + chrono::Duration::minutes(5))
+            .issue(
+                "u1",
+                Role::Admin,
+                "s1",
+                now() + chrono::Duration::minutes(5),
+            )
             .unwrap();
         assert!(matches!(
             keys().verify(&t, now()),

@@ -67,7 +67,11 @@ pub fn spend_all(
 }
 
 /// When the user's newest token for `purpose` was made.
-pub fn newest(conn: &mut DbConn, user_id: &str, purpose: &str) -> QueryResult<Option<NaiveDateTime>> {
+pub fn newest(
+    conn: &mut DbConn,
+    user_id: &str,
+    purpose: &str,
+) -> QueryResult<Option<NaiveDateTime>> {
     at::table
         .filter(at::user_id.eq(user_id))
         .filter(at::purpose.eq(purpose))

@@ -156,7 +156,11 @@ pub fn set_password_hash(conn: &mut DbConn, id: &str, hash: &str) -> QueryResult
 
 /// Marks the address verified (once: a later verification keeps the first instant).
 pub fn verify_email(conn: &mut DbConn, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(users::table.find(id).filter(users::email_verified_at.is_null()))
-        .set(users::email_verified_at.eq(Some(at)))
-        .execute(conn)
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(Some(at)))
+    .execute(conn)
 }

@@ -1,6 +1,8 @@
 //! Partners' webhook endpoints, the certificates each partner follows, and deliveries.
 
-use super::schema::{outbox as ob, partner_certificates as pc, partners as p, webhook_endpoints as we};
+use super::schema::{
+    outbox as ob, partner_certificates as pc, partners as p, webhook_endpoints as we,
+};
 use super::DbConn;
 use crate::db::outbox::OutboxRow;
 use chrono::NaiveDateTime;
@@ -19,7 +21,10 @@ pub struct EndpointRow {
 }
 
 pub fn insert(conn: &mut DbConn, row: &EndpointRow) -> QueryResult<()> {
-    diesel::insert_into(we::table).values(row).execute(conn).map(|_| ())
+    diesel::insert_into(we::table)
+        .values(row)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// A partner's live endpoints, oldest first.
@@ -46,10 +51,19 @@ pub fn find(conn: &mut DbConn, partner_id: &str, id: &str) -> QueryResult<Option
 /// Any endpoint by id, deleted or not (a queued delivery outlives its endpoint's deletion
 /// only to be given up).
 pub fn by_id(conn: &mut DbConn, id: &str) -> QueryResult<Option<EndpointRow>> {
-    we::table.find(id).select(EndpointRow::as_select()).get_result(conn).optional()
+    we::table
+        .find(id)
+        .select(EndpointRow::as_select())
+        .get_result(conn)
+        .optional()
 }
 
-pub fn delete(conn: &mut DbConn, partner_id: &str, id: &str, at: NaiveDateTime) -> QueryResult<usize> {
+pub fn delete(
+    conn: &mut DbConn,
+    partner_id: &str,
+    id: &str,
+    at: NaiveDateTime,
+) -> QueryResult<usize> {
     diesel::update(
         we::table
             .filter(we::id.eq(id))
@@ -70,21 +84,41 @@ pub fn following(conn: &mut DbConn, number: &str) -> QueryResult<Vec<EndpointRow
     we::table
         .filter(we::deleted_at.is_null())
         .filter(we::partner_id.eq_any(live_partners))
-        .filter(we::every_certificate.eq(true).or(we::partner_id.eq_any(verified_by)))
+        .filter(
+            we::every_certificate
+                .eq(true)
+                .or(we::partner_id.eq_any(verified_by)),
+        )
         .order(we::id.asc())
         .select(EndpointRow::as_select())
         .load(conn)
 }
 
 /// Remembers that a partner verified these certificates (the first time only).
-pub fn follow(conn: &mut DbConn, partner_id: &str, numbers: &[String], at: NaiveDateTime) -> QueryResult<()> {
+pub fn follow(
+    conn: &mut DbConn,
+    partner_id: &str,
+    numbers: &[String],
+    at: NaiveDateTime,
+) -> QueryResult<()> {
     let rows: Vec<_> = numbers
         .iter()
-        .map(|n| (pc::partner_id.eq(partner_id), pc::certificate_number.eq(n), pc::first_verified_at.eq(at)))
+        .map(|n| {
+            (
+                pc::partner_id.eq(partner_id),
+                pc::certificate_number.eq(n),
+                pc::first_verified_at.eq(at),
+            )
+        })
         .collect();
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(pc::table).values(&rows).execute(c)?,
-        DbConn::Pg(c) => diesel::insert_into(pc::table).values(&rows).on_conflict_do_nothing().execute(c)?,
+        DbConn::Sqlite(c) => diesel::insert_or_ignore_into(pc::table)
+            .values(&rows)
+            .execute(c)?,
+        DbConn::Pg(c) => diesel::insert_into(pc::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .execute(c)?,
     };
     Ok(())
 }
@@ -97,9 +131,15 @@ pub fn deliveries(
     before: Option<(NaiveDateTime, String)>,
     limit: i64,
 ) -> QueryResult<Vec<OutboxRow>> {
-    let mut q = ob::table.filter(ob::endpoint_id.eq(endpoint_id)).into_boxed();
+    let mut q = ob::table
+        .filter(ob::endpoint_id.eq(endpoint_id))
+        .into_boxed();
     if let Some((at, id)) = before {
-        q = q.filter(ob::created_at.lt(at).or(ob::created_at.eq(at).and(ob::id.lt(id))));
+        q = q.filter(
+            ob::created_at
+                .lt(at)
+                .or(ob::created_at.eq(at).and(ob::id.lt(id))),
+        );
     }
     q.order((ob::created_at.desc(), ob::id.desc()))
         .limit(limit + 1)
@@ -108,14 +148,23 @@ pub fn deliveries(
 }
 
 /// Queues a delivery again from now, whatever became of it.
-pub fn redeliver(conn: &mut DbConn, endpoint_id: &str, id: &str, now: NaiveDateTime) -> QueryResult<usize> {
-    diesel::update(ob::table.filter(ob::id.eq(id)).filter(ob::endpoint_id.eq(endpoint_id)))
-        .set((
-            ob::next_attempt_at.eq(now),
-            ob::delivered_at.eq(None::<NaiveDateTime>),
-            ob::abandoned_at.eq(None::<NaiveDateTime>),
-            ob::claimed_until.eq(None::<NaiveDateTime>),
-            ob::created_at.eq(now),
-        ))
-        .execute(conn)
+pub fn redeliver(
+    conn: &mut DbConn,
+    endpoint_id: &str,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        ob::table
+            .filter(ob::id.eq(id))
+            .filter(ob::endpoint_id.eq(endpoint_id)),
+    )
+    .set((
+        ob::next_attempt_at.eq(now),
+        ob::delivered_at.eq(None::<NaiveDateTime>),
+        ob::abandoned_at.eq(None::<NaiveDateTime>),
+        ob::claimed_until.eq(None::<NaiveDateTime>),
+        ob::created_at.eq(now),
+    ))
+    .execute(conn)
 }

@@ -67,5 +67,12 @@ pub fn on_event(
         "renewed" | "recertified" => "certificate.renewed",
         _ => return Ok(()),
     };
-    queue_webhook(conn, now, &key, number, event_type, webhook_data(&record, now))
+    queue_webhook(
+        conn,
+        now,
+        &key,
+        number,
+        event_type,
+        webhook_data(&record, now),
+    )
 }

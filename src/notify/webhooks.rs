@@ -91,12 +91,17 @@ pub async fn resolve(raw: &str, allow_insecure: bool) -> Result<Target, String> 
     }
     let host = url.host_str().ok_or("the URL has no host")?.to_string();
     let port = url.port_or_known_default().ok_or("the URL has no port")?;
-    let lookup = host.trim_start_matches('[').trim_end_matches(']').to_string();
+    let lookup = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((lookup.as_str(), port))
         .await
         .map_err(|_| format!("{host} does not resolve"))?
         .collect();
-    let addr = *addrs.first().ok_or_else(|| format!("{host} does not resolve"))?;
+    let addr = *addrs
+        .first()
+        .ok_or_else(|| format!("{host} does not resolve"))?;
     if !allow_insecure && addrs.iter().any(|a| !is_public(a.ip())) {
         return Err(format!(
             "{host} resolves to a loopback, private or link-local address"
@@ -130,7 +135,20 @@ mod tests {
 
     #[test]
     fn only_public_addresses_are_public() {
-        for private in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1"] {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+        ] {
             assert!(!is_public(private.parse().unwrap()), "{private}");
         }
         for public in ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"] {
@@ -141,8 +159,13 @@ mod tests {
     #[actix_web::test]
     async fn targets_must_be_https_and_public_unless_allowed() {
         assert!(resolve("http://example.com/hook", false).await.is_err());
-        assert!(resolve("https://127.0.0.1/hook", false).await.unwrap_err().contains("loopback"));
-        assert!(resolve("https://user:pw@127.0.0.1/hook", true).await.is_err());
+        assert!(resolve("https://127.0.0.1/hook", false)
+            .await
+            .unwrap_err()
+            .contains("loopback"));
+        assert!(resolve("https://user:pw@127.0.0.1/hook", true)
+            .await
+            .is_err());
         assert!(resolve("ftp://127.0.0.1/hook", true).await.is_err());
         let local = resolve("http://127.0.0.1:9/hook", true).await.unwrap();
         assert_eq!(local.addr, "127.0.0.1:9".parse().unwrap());

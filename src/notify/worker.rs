@@ -28,7 +28,10 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
         let outcome = match Channel::parse(&row.channel) {
             Some(Channel::Mail) => send_mail(state, &row).await,
             Some(Channel::Webhook) => send_webhook(state, &row).await,
-            None => Err(Failure::permanent(format!("no deliverer for channel {}", row.channel))),
+            None => Err(Failure::permanent(format!(
+                "no deliverer for channel {}",
+                row.channel
+            ))),
         };
         let done = state.clock.now();
         let id = row.id.clone();
@@ -41,7 +44,13 @@ pub async fn deliver_due(state: &AppState) -> ApiResult<usize> {
                 state
                     .db
                     .write(move |conn| {
-                        Ok(outbox::delivered(conn, &id, to_db_time(done), status, scrub)?)
+                        Ok(outbox::delivered(
+                            conn,
+                            &id,
+                            to_db_time(done),
+                            status,
+                            scrub,
+                        )?)
                     })
                     .await?;
             }

@@ -55,7 +55,9 @@ pub async fn get_user(
     _admin: AdminUser,
     id: web::Path<String>,
 ) -> ApiResult<web::Json<UserDetailView>> {
-    Ok(web::Json(user_admin::detail(&state, id.into_inner()).await?))
+    Ok(web::Json(
+        user_admin::detail(&state, id.into_inner()).await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

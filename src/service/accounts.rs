@@ -1,12 +1,12 @@
 //! Registering, signing in, rotating refresh tokens, signing out.
 
 use crate::auth::{hashing, password, refresh};
-use crate::domain::account::LinkPurpose;
-use crate::service::recovery::{self, Addressee};
 use crate::db::{self, throttle, tokens, users, Db, DbConn};
+use crate::domain::account::LinkPurpose;
 use crate::domain::account::{Email, FullName, Password, Role};
 use crate::domain::throttle::retry_after;
 use crate::error::{ApiError, ApiResult};
+use crate::service::recovery::{self, Addressee};
 use crate::state::AppState;
 use crate::views::{TokenPair, UserView};
 use chrono::{DateTime, Utc};
@@ -156,7 +156,9 @@ enum Rotation {
         session: String,
         refresh_token: String,
     },
-    Reused { user_id: String },
+    Reused {
+        user_id: String,
+    },
 }
 
 /// Spends a refresh token for a new pair. A token presented twice means it was stolen

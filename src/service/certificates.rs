@@ -115,7 +115,14 @@ pub async fn verify_many(
         let at = crate::db::to_db_time(state.clock.now());
         state
             .db
-            .write(move |conn| Ok(crate::db::webhooks::follow(conn, &partner_id, &followed, at)?))
+            .write(move |conn| {
+                Ok(crate::db::webhooks::follow(
+                    conn,
+                    &partner_id,
+                    &followed,
+                    at,
+                )?)
+            })
             .await?;
     }
     Ok(numbers

@@ -17,7 +17,12 @@ fn view(row: EndpointRow, secret: Option<String>) -> WebhookEndpointView {
     WebhookEndpointView {
         id: row.id,
         url: row.url,
-        certificates: if row.every_certificate { "all" } else { "verified" }.into(),
+        certificates: if row.every_certificate {
+            "all"
+        } else {
+            "verified"
+        }
+        .into(),
         created_at: instant(&from_db_time(row.created_at)),
         secret,
     }

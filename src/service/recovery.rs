@@ -53,11 +53,20 @@ pub fn mail_link(
         LinkPurpose::EmailVerification => Template::EmailVerification,
     };
     let context = json!({"name": to.name, "page": purpose.page(), "token": token});
-    notify::queue_mail(conn, now, &format!("{}:{id}", purpose.as_str()), to.email, template, context)
+    notify::queue_mail(
+        conn,
+        now,
+        &format!("{}:{id}", purpose.as_str()),
+        to.email,
+        template,
+        context,
+    )
 }
 
 fn invalid_link() -> ApiError {
-    ApiError::Validation("the link is not valid: it was used already, it expired, or it was mistyped".into())
+    ApiError::Validation(
+        "the link is not valid: it was used already, it expired, or it was mistyped".into(),
+    )
 }
 
 /// Marks the address of the link's account verified. 400 for a link that is not live.
@@ -68,7 +77,8 @@ pub async fn verify_email(state: &AppState, token: &str) -> ApiResult<()> {
         .db
         .write(move |conn| {
             let purpose = LinkPurpose::EmailVerification.as_str();
-            let user_id = account_tokens::spend(conn, &hash, purpose, now)?.ok_or_else(invalid_link)?;
+            let user_id =
+                account_tokens::spend(conn, &hash, purpose, now)?.ok_or_else(invalid_link)?;
             users::verify_email(conn, &user_id, now)?;
             Ok(())
         })
@@ -83,16 +93,27 @@ pub async fn resend_verification(state: &AppState, user_id: String) -> ApiResult
         .db
         .write(move |conn| {
             let user = users::find(conn, &user_id)?.ok_or(ApiError::NotFound)?;
-            if user.email_verified_at.is_some() || recently_mailed(conn, &user.id, LinkPurpose::EmailVerification, now)? {
+            if user.email_verified_at.is_some()
+                || recently_mailed(conn, &user.id, LinkPurpose::EmailVerification, now)?
+            {
                 return Ok(());
             }
-            let to = Addressee { id: &user.id, email: &user.email, name: &user.full_name };
+            let to = Addressee {
+                id: &user.id,
+                email: &user.email,
+                name: &user.full_name,
+            };
             mail_link(conn, now, &to, LinkPurpose::EmailVerification)
         })
         .await
 }
 
-fn recently_mailed(conn: &mut DbConn, user_id: &str, purpose: LinkPurpose, now: DateTime<Utc>) -> ApiResult<bool> {
+fn recently_mailed(
+    conn: &mut DbConn,
+    user_id: &str,
+    purpose: LinkPurpose,
+    now: DateTime<Utc>,
+) -> ApiResult<bool> {
     let newest = account_tokens::newest(conn, user_id, purpose.as_str())?;
     Ok(newest.is_some_and(|at| db::from_db_time(at) + RESEND_AFTER > now))
 }
@@ -105,11 +126,19 @@ pub async fn request_reset(state: &AppState, email: &str) -> ApiResult<()> {
     state
         .db
         .write(move |conn| {
-            let Some(user) = users::find_by_email(conn, &account)? else { return Ok(()) };
-            if user.disabled_at.is_some() || recently_mailed(conn, &user.id, LinkPurpose::PasswordReset, now)? {
+            let Some(user) = users::find_by_email(conn, &account)? else {
+                return Ok(());
+            };
+            if user.disabled_at.is_some()
+                || recently_mailed(conn, &user.id, LinkPurpose::PasswordReset, now)?
+            {
                 return Ok(());
             }
-            let to = Addressee { id: &user.id, email: &user.email, name: &user.full_name };
+            let to = Addressee {
+                id: &user.id,
+                email: &user.email,
+                name: &user.full_name,
+            };
             mail_link(conn, now, &to, LinkPurpose::PasswordReset)
         })
         .await
@@ -140,7 +169,8 @@ pub async fn confirm_reset(state: &AppState, token: &str, new_password: &str) ->
     state
         .db
         .write(move |conn| {
-            if account_tokens::spend(conn, &hash, purpose, at)?.as_deref() != Some(user.id.as_str()) {
+            if account_tokens::spend(conn, &hash, purpose, at)?.as_deref() != Some(user.id.as_str())
+            {
                 return Err(invalid_link());
             }
             users::set_password_hash(conn, &user.id, &new_hash)?;
@@ -157,7 +187,12 @@ pub async fn confirm_reset(state: &AppState, token: &str, new_password: &str) ->
 /// Changes the signed-in user's password, given the current one: the other sessions end,
 /// this one stays. Guessing the current password is throttled like signing in.
 /// 401 `invalid_credentials`; 429 `too_many_attempts`; 400 `weak_password`.
-pub async fn change_password(state: &AppState, user: AuthUser, current: Password, new_password: &str) -> ApiResult<()> {
+pub async fn change_password(
+    state: &AppState,
+    user: AuthUser,
+    current: Password,
+    new_password: &str,
+) -> ApiResult<()> {
     let now = state.clock.now();
     let user_id = user.id.clone();
     let client = format!("session:{}", user.session.clone().unwrap_or_default());
@@ -165,7 +200,8 @@ pub async fn change_password(state: &AppState, user: AuthUser, current: Password
     let row = state
         .db
         .write(move |conn| {
-            let row = users::find(conn, &user_id)?.ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+            let row = users::find(conn, &user_id)?
+                .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
             throttle::lock_account(conn, &row.email)?;
             let counts = throttle::counts(conn, &row.email, &cli, now)?.for_known_device();
             if let Some(retry_after_secs) = retry_after(&counts, now) {
@@ -201,11 +237,22 @@ pub async fn change_password(state: &AppState, user: AuthUser, current: Password
     Ok(())
 }
 
-fn password_changed_notice(conn: &mut DbConn, now: DateTime<Utc>, user: &users::UserRow) -> ApiResult<()> {
+fn password_changed_notice(
+    conn: &mut DbConn,
+    now: DateTime<Utc>,
+    user: &users::UserRow,
+) -> ApiResult<()> {
     let context = json!({
         "name": user.full_name,
         "at": now.format("%Y-%m-%d %H:%M UTC").to_string(),
     });
     let key = format!("password_changed:{}", db::new_id());
-    notify::queue_mail(conn, now, &key, &user.email, Template::PasswordChanged, context)
+    notify::queue_mail(
+        conn,
+        now,
+        &key,
+        &user.email,
+        Template::PasswordChanged,
+        context,
+    )
 }

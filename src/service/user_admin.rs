@@ -18,7 +18,11 @@ pub struct UserSearch {
 }
 
 /// A page of accounts, oldest first.
-pub async fn list(state: &AppState, search: UserSearch, paging: Paging) -> ApiResult<Page<UserView>> {
+pub async fn list(
+    state: &AppState,
+    search: UserSearch,
+    paging: Paging,
+) -> ApiResult<Page<UserView>> {
     state
         .db
         .read(move |conn| {

@@ -7,7 +7,13 @@ use invigil::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-async fn device_login(app: &TestApp, email: &str, password: &str, device: &str, addr: &str) -> reqwest::Response {
+async fn device_login(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    device: &str,
+    addr: &str,
+) -> reqwest::Response {
     app.client
         .post(format!("{}/v1/auth/login", app.address))
         .header("x-forwarded-for", addr)
@@ -18,7 +24,8 @@ async fn device_login(app: &TestApp, email: &str, password: &str, device: &str, 
 }
 
 async fn patch(app: &TestApp, path: &str, token: &str, body: Value) -> reqwest::Response {
-    app.request(reqwest::Method::PATCH, path, Some(token), Some(&body)).await
+    app.request(reqwest::Method::PATCH, path, Some(token), Some(&body))
+        .await
 }
 
 both_backends! {

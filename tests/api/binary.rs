@@ -49,7 +49,10 @@ impl Server {
             // These servers are driven by tests of durability and operations, which
             // register and start at once; verification is tested in-process.
             .env("INVIGIL_REQUIRE_VERIFIED_EMAIL", "false")
-            .env("INVIGIL_MAIL_DIR", std::env::temp_dir().join("invigil-test-mail"))
+            .env(
+                "INVIGIL_MAIL_DIR",
+                std::env::temp_dir().join("invigil-test-mail"),
+            )
             .envs(settings.iter().copied())
             .env("RUST_LOG", "error")
             .stdout(Stdio::null())

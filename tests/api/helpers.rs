@@ -212,7 +212,9 @@ pub fn mail_dir(database_url: &str) -> std::path::PathBuf {
 
 /// The plain-text mails written to `dir` for `to`, decoded from quoted-printable.
 pub fn mails_to(dir: &std::path::Path, to: &str) -> Vec<String> {
-    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
     let mut found: Vec<(std::time::SystemTime, String)> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
@@ -220,7 +222,9 @@ pub fn mails_to(dir: &std::path::Path, to: &str) -> Vec<String> {
             let text = std::fs::read_to_string(e.path()).ok()?;
             let modified = e.metadata().ok()?.modified().ok()?;
             let decoded = text.replace("=\r\n", "").replace("=3D", "=");
-            decoded.contains(&format!("To: {to}")).then_some((modified, decoded))
+            decoded
+                .contains(&format!("To: {to}"))
+                .then_some((modified, decoded))
         })
         .collect();
     found.sort();
@@ -233,7 +237,12 @@ pub async fn mailed_token(dir: &std::path::Path, to: &str, page: &str) -> String
     for _ in 0..500 {
         if let Some(token) = mails_to(dir, to).iter().rev().find_map(|m| {
             let start = m.find(&marker)? + marker.len();
-            Some(m[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect::<String>())
+            Some(
+                m[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect::<String>(),
+            )
         }) {
             return token;
         }
@@ -422,7 +431,9 @@ impl TestApp {
     /// Verifies a registered address with the link mailed to it.
     pub async fn verify_email(&self, email: &str) {
         let token = mailed_token(&self.settings.messaging.mail_dir, email, "/verify-email").await;
-        let resp = self.post("/v1/auth/verify-email", None, &json!({"token": token})).await;
+        let resp = self
+            .post("/v1/auth/verify-email", None, &json!({"token": token}))
+            .await;
         assert_eq!(resp.status(), StatusCode::NO_CONTENT, "verifying {email}");
     }
 

@@ -30,7 +30,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/partner/webhooks"),
     ("delete", "/v1/partner/webhooks/{id}"),
     ("get", "/v1/partner/webhooks/{id}/deliveries"),
-    ("post", "/v1/partner/webhooks/{id}/deliveries/{delivery_id}/redeliver"),
+    (
+        "post",
+        "/v1/partner/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+    ),
     ("get", "/v1/admin/users"),
     ("get", "/v1/admin/users/{id}"),
     ("patch", "/v1/admin/users/{id}"),

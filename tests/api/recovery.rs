@@ -145,12 +145,29 @@ mod closed_test_centre {
     use serde_json::json;
 
     async fn check(backend: Backend) {
-        let Some(app) = TestApp::spawn_with(backend, |s| s.messaging.require_verified_email = false, |_| {}).await else {
+        let Some(app) = TestApp::spawn_with(
+            backend,
+            |s| s.messaging.require_verified_email = false,
+            |_| {},
+        )
+        .await
+        else {
             return;
         };
-        assert_eq!(app.register("ada@example.com", PASSWORD, "Ada").await.status(), StatusCode::CREATED);
+        assert_eq!(
+            app.register("ada@example.com", PASSWORD, "Ada")
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
         let t = app.tokens("ada@example.com").await;
-        let resp = app.post("/v1/certifications/MLOA-F/attempts", Some(&t.access), &json!({})).await;
+        let resp = app
+            .post(
+                "/v1/certifications/MLOA-F/attempts",
+                Some(&t.access),
+                &json!({}),
+            )
+            .await;
         assert_eq!(resp.status(), StatusCode::CREATED);
     }
 
