@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 /// Takes an exam and answers every question right.
-async fn pass(app: &TestApp, t: &Tokens, code: &str) -> Value {
+pub(crate) async fn pass(app: &TestApp, t: &Tokens, code: &str) -> Value {
     let attempt = app.start_attempt(&t.access, code).await;
     let aid = attempt["id"].as_str().unwrap().to_string();
     app.answer(
@@ -29,14 +29,14 @@ async fn pass(app: &TestApp, t: &Tokens, code: &str) -> Value {
     resp.json().await.unwrap()
 }
 
-fn number(result: &Value) -> String {
+pub(crate) fn number(result: &Value) -> String {
     result["certificate"]["number"]
         .as_str()
         .expect("a certificate")
         .to_string()
 }
 
-async fn partner_key(app: &TestApp) -> String {
+pub(crate) async fn partner_key(app: &TestApp) -> String {
     let admin = app.user_with_role("admin@example.com", Role::Admin).await;
     let resp = app
         .post(
@@ -50,7 +50,7 @@ async fn partner_key(app: &TestApp) -> String {
     body["api_key"].as_str().unwrap().to_string()
 }
 
-async fn batch(app: &TestApp, key: Option<&str>, numbers: Value) -> reqwest::Response {
+pub(crate) async fn batch(app: &TestApp, key: Option<&str>, numbers: Value) -> reqwest::Response {
     let mut req = app
         .client
         .post(format!("{}/v1/partner/verifications", app.address))

@@ -55,6 +55,34 @@ macro_rules! both_backends {
             }
         }
     )*};
+    // The same, with settings adjusted by `$adjust: fn(&mut Settings)`.
+    (settings = $adjust:expr; $(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            async fn run($app: TestApp) $body
+
+            async fn spawn(backend: Backend) -> Option<TestApp> {
+                TestApp::spawn_with(backend, $adjust, |_| {}).await
+            }
+
+            #[actix_web::test]
+            async fn sqlite() {
+                run(spawn(Backend::Sqlite).await.expect("sqlite is always available")).await
+            }
+
+            #[actix_web::test]
+            async fn postgres() {
+                match spawn(Backend::Postgres).await {
+                    Some(app) => run(app).await,
+                    None => eprintln!("SKIPPED {}::postgres: INVIGIL_TEST_DATABASE_URL is not set", module_path!()),
+                }
+            }
+        }
+    )*};
     ($(async fn $name:ident($app:ident: TestApp) $body:block)*) => {$(
         mod $name {
             #[allow(unused_imports)]
@@ -306,9 +334,10 @@ impl TestApp {
         )
     }
 
-    /// Another instance on the same database (as behind a load balancer), sharing the clock.
+    /// Another instance on the same database (as behind a load balancer) with the same
+    /// settings, sharing the clock.
     pub fn second_instance(&self) -> TestApp {
-        let settings = test_settings(&self.database_url);
+        let settings = self.settings.clone();
         Self::start(
             self.backend,
             settings,

@@ -7,7 +7,12 @@ use invigil::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-async fn event(app: &TestApp, t: &Tokens, attempt: &str, kind: &str) -> reqwest::Response {
+pub(crate) async fn event(
+    app: &TestApp,
+    t: &Tokens,
+    attempt: &str,
+    kind: &str,
+) -> reqwest::Response {
     let at = invigil::views::instant(&app.clock.now_utc());
     app.post(
         &format!("/v1/attempts/{attempt}/events"),
@@ -39,7 +44,7 @@ async fn flags(app: &TestApp, proctor: &Tokens, attempt: &str) -> Vec<String> {
         .collect()
 }
 
-async fn act(
+pub(crate) async fn act(
     app: &TestApp,
     proctor: &Tokens,
     attempt: &str,
@@ -54,7 +59,7 @@ async fn act(
     .await
 }
 
-async fn setup(app: &TestApp) -> (Tokens, Tokens, String) {
+pub(crate) async fn setup(app: &TestApp) -> (Tokens, Tokens, String) {
     let t = app.candidate("ada@example.com").await;
     let proctor = app.user_with_role("pat@example.com", Role::Proctor).await;
     let attempt = app.start_attempt(&t.access, "MLOA-F").await;
