@@ -12,6 +12,18 @@ use crate::error::ApiResult;
 use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
+/// The attempt's candidate and certification; `None` when either is gone (a deleted
+/// account is told nothing).
+fn addressee(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+) -> ApiResult<Option<(users::UserRow, catalog::CertificationRecord)>> {
+    let Some(candidate) = users::find(conn, &attempt.user_id)? else {
+        return Ok(None);
+    };
+    Ok(catalog::stored(conn, &attempt.certification_code)?.map(|cert| (candidate, cert)))
+}
+
 /// Queues the result mail of a scored attempt (once per attempt and outcome, so a held
 /// result that is then decided is told again).
 pub fn on_scored(
@@ -23,10 +35,7 @@ pub fn on_scored(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let Some(candidate) = users::find(conn, &attempt.user_id)? else {
-        return Ok(());
-    };
-    let Some(cert) = catalog::stored(conn, &attempt.certification_code)? else {
+    let Some((candidate, cert)) = addressee(conn, attempt)? else {
         return Ok(());
     };
     let reason = match flags {
@@ -73,10 +82,7 @@ pub fn on_terminated(
     note: Option<&str>,
     now: DateTime<Utc>,
 ) -> ApiResult<()> {
-    let Some(candidate) = users::find(conn, &attempt.user_id)? else {
-        return Ok(());
-    };
-    let Some(cert) = catalog::stored(conn, &attempt.certification_code)? else {
+    let Some((candidate, cert)) = addressee(conn, attempt)? else {
         return Ok(());
     };
     let context = json!({
