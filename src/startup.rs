@@ -100,6 +100,7 @@ impl Application {
                 .configure(routes::configure)
                 .service(openapi_document)
                 .into_app()
+                .configure(routes::pages::configure)
                 .configure(extra)
                 .app_data(app_state.clone())
                 .app_data(openapi.clone())

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod fallback;
 pub mod health;
+pub mod pages;
 mod problems;
 pub mod proctoring;
 pub mod recovery;
