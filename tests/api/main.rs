@@ -18,6 +18,7 @@ mod labs;
 mod lifecycle;
 mod notices;
 mod operations;
+mod pages;
 mod proctoring;
 mod recovery;
 mod smtp;

@@ -65,7 +65,7 @@ class Exam {
 
   start() {
     this.build();
-    this.show(0);
+    this.show(0, false);
     this.signals.start();
     this.queue.kick();
     this.tick = setInterval(() => this.renderClock(), 250);
@@ -151,7 +151,9 @@ class Exam {
     );
   }
 
-  show(index) {
+  /// Shows a question; `focus` moves the keyboard and screen readers to its heading (not
+  /// when the page first opens: the page's own heading has it then).
+  show(index, focus = true) {
     this.current = Math.max(0, Math.min(this.questions.length - 1, index));
     const q = this.questions[this.current];
     const status = h("p", { class: "save-state", id: "save-state", role: "status" }, this.saveState(q));
@@ -164,7 +166,7 @@ class Exam {
       this.renderNav();
     });
     this.questionEl.replaceChildren(
-      h("h2", { id: "question-title" }, `Question ${this.current + 1} of ${this.questions.length}`),
+      h("h2", { id: "question-title", tabindex: "-1" }, `Question ${this.current + 1} of ${this.questions.length}`),
       h("p", { class: "hint" }, `${q.domain} · ${q.points} ${q.points === 1 ? "point" : "points"} · ${KIND_HINT[q.kind] || ""}`),
       h("div", { class: "stem" }, q.stem),
       this.answerControls(q),
@@ -175,6 +177,7 @@ class Exam {
         h("button", { type: "button", disabled: this.current === this.questions.length - 1, onclick: () => this.show(this.current + 1) }, "Next")),
     );
     this.renderNav();
+    if (focus) this.questionEl.querySelector("h2").focus();
   }
 
   answerControls(q) {
