@@ -29,7 +29,7 @@ def free_port():
 class Server:
     """The binary on a database of its own, in a folder of its own (its mail goes there)."""
 
-    def __init__(self, binary):
+    def __init__(self, binary, **settings):
         self.binary = os.path.abspath(str(binary))
         self.dir = tempfile.mkdtemp(prefix="invigil-browser-")
         self.port = free_port()
@@ -44,6 +44,7 @@ class Server:
             INVIGIL_WORKERS="2",
             RUST_LOG="warn",
         )
+        self.env.update(settings)
         self.env.pop("INVIGIL_JWT_SECRET", None)
         self.log = open(os.path.join(self.dir, "server.log"), "w")
         self.process = subprocess.Popen(

@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import expect
 
-from harness import PASSWORD
+from harness import PASSWORD, Server
 
 TESTS = []
 
@@ -21,6 +21,7 @@ def test(fn):
 class Env:
     def __init__(self, server, browser, key):
         self.server = server
+        self.binary = server.binary
         self.browser = browser
         self.key = key
         self.contexts = []
@@ -30,7 +31,8 @@ class Env:
         server.staff("proctor", "proctor@example.com")
 
     def page(self, **options):
-        context = self.browser.new_context(base_url=self.server.url, **options)
+        options.setdefault("base_url", self.server.url)
+        context = self.browser.new_context(**options)
         context.set_default_timeout(15_000)
         self.contexts.append(context)
         page = context.new_page()
@@ -412,3 +414,62 @@ def a_proctor_warns_pauses_and_resumes_from_the_console_and_the_candidate_sees_i
     proctor.locator("#action-resume").get_by_role("button").click()
     expect(page.locator("#overlay")).to_be_hidden(timeout=5_000)
     assert not page.errors and not proctor.errors, (page.errors, proctor.errors)
+
+
+@test
+def short_lived_tokens_are_renewed_during_an_exam_without_interrupting_it(env):
+    # A server of its own whose access tokens last 30 s: the page renews each well before.
+    short = Server(env.binary, INVIGIL_ACCESS_TOKEN_TTL_SECONDS="30")
+    try:
+        email = "tess@example.com"
+        status, body = short.call("POST", "/v1/auth/register", {"email": email, "password": PASSWORD, "full_name": "Tess Token"})
+        assert status == 201, body
+        status, body = short.call("POST", "/v1/auth/verify-email", {"token": short.mailed_token(email, "/verify-email")})
+        assert status == 204, body
+        page = env.page(base_url=short.url)
+        page.goto("/sign-in")
+        page.get_by_label("E-mail address").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Certifications")).to_be_visible()
+        env.start_exam(page)
+        first = env.session(page)["access"]
+        buttons = page.locator(".navigator button")
+        for i in range(3):
+            # Past two lifetimes of the first token, answering now and then.
+            page.wait_for_timeout(12_000)
+            buttons.nth(i).click()
+            env.answer_current(page)
+            expect(page.locator("#connection")).to_have_text("All answers saved.")
+        assert env.session(page)["access"] != first, "the token was renewed"
+        assert "/exam/" in page.url, page.url
+        expect(page.locator("#overlay")).to_be_hidden()
+        assert not page.errors, page.errors
+    finally:
+        short.stop()
+
+
+@test
+def a_lab_file_that_does_not_parse_shows_the_servers_diagnostics_at_their_lines(env):
+    page = env.page()
+    env.candidate(page, "lab")
+    env.start_exam(page)
+    buttons = page.locator(".navigator button")
+    for i in range(buttons.count()):
+        buttons.nth(i).click()
+        if page.locator("textarea.code").count():
+            break
+    editor = page.locator("textarea.code")
+    expect(editor).to_be_visible()
+    editor.fill("name: broken\njobs: [unclosed\n  - x: 1\n")
+    expect(page.locator("#connection")).to_have_text("All answers saved.")
+    expect(page.locator(".diagnostics li").first).to_contain_text("Line ")
+    expect(page.locator(".gutter")).to_contain_text("⚠")
+    # Tab indents inside the editor; Escape, then Tab, leaves it.
+    editor.focus()
+    page.keyboard.press("Control+End")
+    page.keyboard.press("Tab")
+    assert editor.input_value().endswith("  "), repr(editor.input_value()[-5:])
+    page.keyboard.press("Escape")
+    page.keyboard.press("Tab")
+    assert not page.evaluate("document.activeElement.matches('textarea.code')")

@@ -5,6 +5,12 @@
 const SESSION = "invigil.session";
 const REFRESH_MARGIN_MS = 60_000;
 
+/// How long before expiry a token is renewed: a minute, or a quarter of its life when
+/// tokens are short-lived.
+function margin(s) {
+  return Math.min(REFRESH_MARGIN_MS, (s && s.ttlMs ? s.ttlMs : 4 * REFRESH_MARGIN_MS) / 4);
+}
+
 export class ApiError extends Error {
   // status 0 and code "network": no answer (offline, timeout, connection reset).
   constructor(status, problem) {
@@ -32,6 +38,7 @@ function store(pair, me) {
     access: pair.access_token,
     refresh: pair.refresh_token,
     expiresAt: Date.now() + pair.expires_in * 1000,
+    ttlMs: pair.expires_in * 1000,
     me: me || previous.me || null,
   };
   localStorage.setItem(SESSION, JSON.stringify(next));
@@ -135,7 +142,7 @@ export function refresh() {
   const run = async () => {
     const now = session();
     if (!now) throw new ApiError(401, { code: "unauthorized", detail: "Please sign in." });
-    if (seen && now.refresh !== seen.refresh && now.expiresAt - Date.now() > REFRESH_MARGIN_MS) {
+    if (seen && now.refresh !== seen.refresh && now.expiresAt - Date.now() > margin(now)) {
       return now;
     }
     try {
@@ -162,7 +169,7 @@ export function scheduleRefresh() {
   clearTimeout(refreshTimer);
   const current = session();
   if (!current) return;
-  const wait = Math.max(1_000, current.expiresAt - Date.now() - REFRESH_MARGIN_MS);
+  const wait = Math.max(1_000, current.expiresAt - Date.now() - margin(current));
   refreshTimer = setTimeout(() => {
     refresh().catch(() => {});
   }, wait);
