@@ -455,10 +455,13 @@ def a_lab_file_that_does_not_parse_shows_the_servers_diagnostics_at_their_lines(
     env.candidate(page, "lab")
     env.start_exam(page)
     buttons = page.locator(".navigator button")
+    # A lab whose file is parsed (YAML, JSON or TOML): a plain-text one has no syntax.
     for i in range(buttons.count()):
         buttons.nth(i).click()
-        if page.locator("textarea.code").count():
+        if page.locator(".lab label").count() and re.search(r"\((yaml|json|toml)\)", page.locator(".lab label").inner_text()):
             break
+    else:
+        raise AssertionError("the form has no parsed lab")
     editor = page.locator("textarea.code")
     expect(editor).to_be_visible()
     editor.fill("name: broken\njobs: [unclosed\n  - x: 1\n")
@@ -473,3 +476,30 @@ def a_lab_file_that_does_not_parse_shows_the_servers_diagnostics_at_their_lines(
     page.keyboard.press("Escape")
     page.keyboard.press("Tab")
     assert not page.evaluate("document.activeElement.matches('textarea.code')")
+
+
+@test
+def the_readmes_python_check_of_an_open_badge_sees_it_valid_then_revoked(env):
+    """The README's snippet, as printed, with PyJWT: the program's promise to partners."""
+    import subprocess
+    import tempfile
+    from harness import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    snippet = "import base64, gzip" + readme.split("```python\nimport base64, gzip")[1].split("```")[0]
+    status, body = env.server.call("GET", f"/v1/certificates/{env.certificate}/openbadge")
+    assert status == 200, body
+    folder = tempfile.mkdtemp()
+    with open(os.path.join(folder, "certificate.jwt"), "w") as f:
+        f.write(body["credential"])
+
+    def run():
+        done = subprocess.run(["python3", "-c", snippet], cwd=folder, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert run() == "valid"
+    admin = env.server.token("admin@example.com")
+    status, body = env.server.call("POST", f"/v1/admin/certificates/{env.certificate}/revoke", {"reason": "test of revocation"}, token=admin)
+    assert status == 200, body
+    assert run() == "revoked"
