@@ -49,6 +49,9 @@ pub struct Settings {
     pub sweep_interval: Duration,
     /// `INVIGIL_VERIFY_RATE_PER_MINUTE`: public verifications per client address and minute.
     pub verify_rate_per_minute: u32,
+    /// `INVIGIL_PARTNER_REQUESTS_PER_MINUTE`: requests per partner API key and minute,
+    /// counted across instances.
+    pub partner_requests_per_minute: u32,
     /// Proctoring thresholds and flag weights (`INVIGIL_REVIEW_BAR`, `INVIGIL_FLAG_WEIGHTS`, …).
     pub proctoring: crate::domain::proctoring::Rules,
     /// E-mail verification, mail and webhooks.
@@ -78,6 +81,7 @@ impl Default for Settings {
             log_json: false,
             sweep_interval: Duration::from_secs(5),
             verify_rate_per_minute: 60,
+            partner_requests_per_minute: 600,
             proctoring: crate::domain::proctoring::Rules::default(),
             messaging: Messaging::default(),
         }
@@ -158,6 +162,10 @@ impl Settings {
         if let Some(v) = get("INVIGIL_VERIFY_RATE_PER_MINUTE") {
             s.verify_rate_per_minute =
                 parse_num("INVIGIL_VERIFY_RATE_PER_MINUTE", &v, 1, 10_000_000)? as u32;
+        }
+        if let Some(v) = get("INVIGIL_PARTNER_REQUESTS_PER_MINUTE") {
+            s.partner_requests_per_minute =
+                parse_num("INVIGIL_PARTNER_REQUESTS_PER_MINUTE", &v, 1, 10_000_000)? as u32;
         }
         let rules = &mut s.proctoring;
         if let Some(v) = get("INVIGIL_REVIEW_BAR") {

@@ -171,10 +171,15 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let db = Db::connect(&settings.database_url, 1, settings.db_timeout)?;
             db.migrate()?;
             let now = chrono::Utc::now();
-            let kid = db
-                .write(move |conn| invigil::service::credentials::create_key(conn, now))
+            let (kid, rsa) = db
+                .write(move |conn| {
+                    let kid = invigil::service::credentials::create_key(conn, now)?;
+                    Ok((kid, invigil::service::keys::create_rsa_key(conn, now)?))
+                })
                 .await?;
-            println!("new signing key {kid}; earlier keys stay published");
+            println!(
+                "new signing key {kid}; new Open Badges key {rsa} (RS256); earlier keys stay published"
+            );
         }
         Command::User {
             command:

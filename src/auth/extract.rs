@@ -185,12 +185,35 @@ impl FromRequest for Partner {
                 .read(move |conn| Ok(crate::db::certificates::partner_by_key_hash(conn, &hash)?))
                 .await?
                 .ok_or(ApiError::Unauthorized("the API key is not valid"))?;
+            within_budget(&state, &partner.id).await?;
             Ok(Partner {
                 id: partner.id,
                 name: partner.name,
             })
         })
     }
+}
+
+/// Counts a partner's request against its budget per minute
+/// (`INVIGIL_PARTNER_REQUESTS_PER_MINUTE`), in the database so that it holds however many
+/// instances answer; past it, 429 `rate_limited` until the next minute.
+async fn within_budget(state: &AppState, partner_id: &str) -> Result<(), ApiError> {
+    use chrono::{DurationRound, Timelike};
+    let now = state.clock.now();
+    let window = now
+        .duration_trunc(chrono::Duration::minutes(1))
+        .map_err(ApiError::internal)?;
+    let (id, at) = (partner_id.to_string(), crate::db::to_db_time(window));
+    let count = state
+        .db
+        .write(move |conn| Ok(crate::db::partner_usage::count_request(conn, &id, at)?))
+        .await?;
+    if count as u64 > u64::from(state.settings.partner_requests_per_minute) {
+        return Err(ApiError::RateLimited {
+            retry_after_secs: u64::from(60 - now.second()).max(1),
+        });
+    }
+    Ok(())
 }
 
 /// Where a request came from: its address and user agent, recorded with every answer

@@ -24,6 +24,9 @@ pub struct Messaging {
     /// `INVIGIL_WEBHOOK_ALLOW_INSECURE`, default false: let partners register `http://`
     /// targets and targets on loopback or private networks (tests, local setups).
     pub webhook_allow_insecure: bool,
+    /// `INVIGIL_ISSUER_EMAIL`: where credential holders and verifiers write with questions;
+    /// by default the address of `mail_from`.
+    pub issuer_email: Option<String>,
     /// `INVIGIL_OUTBOX_INTERVAL_MS`, default 1000: how often each instance looks for
     /// messages due.
     pub outbox_interval: std::time::Duration,
@@ -39,6 +42,7 @@ impl Default for Messaging {
             smtp_url: None,
             mail_dir: PathBuf::from("mail-outbox"),
             webhook_allow_insecure: false,
+            issuer_email: None,
             outbox_interval: std::time::Duration::from_millis(1_000),
         }
     }
@@ -79,6 +83,13 @@ impl Messaging {
         if let Some(v) = get("INVIGIL_WEBHOOK_ALLOW_INSECURE") {
             self.webhook_allow_insecure = parse_bool("INVIGIL_WEBHOOK_ALLOW_INSECURE", &v)?;
         }
+        if let Some(v) = get("INVIGIL_ISSUER_EMAIL") {
+            anyhow::ensure!(
+                v.parse::<lettre::Address>().is_ok(),
+                "INVIGIL_ISSUER_EMAIL={v:?}: expected an e-mail address"
+            );
+            self.issuer_email = Some(v);
+        }
         if let Some(v) = get("INVIGIL_OUTBOX_INTERVAL_MS") {
             let ms: u64 = v
                 .trim()
@@ -91,5 +102,17 @@ impl Messaging {
             self.outbox_interval = std::time::Duration::from_millis(ms);
         }
         Ok(())
+    }
+}
+
+impl Messaging {
+    /// The issuer's contact address: `issuer_email`, else the address of `mail_from`.
+    pub fn issuer_email(&self) -> String {
+        self.issuer_email.clone().unwrap_or_else(|| {
+            self.mail_from
+                .parse::<lettre::message::Mailbox>()
+                .map(|m| m.email.to_string())
+                .unwrap_or_else(|_| self.mail_from.clone())
+        })
     }
 }

@@ -207,11 +207,14 @@ pub struct SigningKeyRow {
     pub private_key: String,
     pub public_key: String,
     pub created_at: NaiveDateTime,
+    /// `EdDSA` (Ed25519) or `RS256` (RSA).
+    pub algorithm: String,
 }
 
-/// Every key, newest first: the first signs, all are published.
-pub fn signing_keys(conn: &mut DbConn) -> QueryResult<Vec<SigningKeyRow>> {
+/// Every key of `algorithm`, newest first: the first signs, all are published.
+pub fn signing_keys(conn: &mut DbConn, algorithm: &str) -> QueryResult<Vec<SigningKeyRow>> {
     sk::table
+        .filter(sk::algorithm.eq(algorithm))
         .order((sk::created_at.desc(), sk::kid.desc()))
         .select(SigningKeyRow::as_select())
         .load(conn)

@@ -302,6 +302,31 @@ diesel::table! {
         private_key -> Text,
         public_key -> Text,
         created_at -> Timestamp,
+        algorithm -> Text,
+    }
+}
+
+diesel::table! {
+    status_lists (id) {
+        id -> Text,
+        size -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    status_entries (certificate_number) {
+        certificate_number -> Text,
+        list_id -> Text,
+        list_index -> Integer,
+    }
+}
+
+diesel::table! {
+    partner_usage (partner_id, window_start) {
+        partner_id -> Text,
+        window_start -> Timestamp,
+        requests -> Integer,
     }
 }
 
@@ -357,6 +382,8 @@ diesel::joinable!(attempt_questions -> attempts (attempt_id));
 diesel::joinable!(results -> attempts (attempt_id));
 diesel::joinable!(certificates -> certifications (certification_code));
 diesel::joinable!(certificate_events -> certificates (certificate_number));
+diesel::joinable!(status_entries -> certificates (certificate_number));
+diesel::joinable!(status_entries -> status_lists (list_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
@@ -386,4 +413,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     partner_certificates,
     outbox,
+    status_lists,
+    status_entries,
+    partner_usage,
 );

@@ -10,4 +10,5 @@ pub mod labs;
 pub mod lifecycle;
 pub mod proctoring;
 pub mod scoring;
+pub mod status_list;
 pub mod throttle;

@@ -7,8 +7,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::service::{certificates, credentials, partners};
 use crate::state::AppState;
 use crate::views::{
-    CertificateView, CredentialView, JwksView, PartnerVerificationsView, PartnerView,
-    VerificationView,
+    CertificateView, CredentialView, PartnerVerificationsView, PartnerView, VerificationView,
 };
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
@@ -41,7 +40,7 @@ pub async fn verify_certificate(
     client: ClientAddr,
     number: web::Path<String>,
 ) -> ApiResult<web::Json<VerificationView>> {
-    public_lookup(&state, &client)?;
+    certificates::public_lookup(&state, &client.0)?;
     Ok(web::Json(certificates::verify(&state, &number).await?))
 }
 
@@ -80,15 +79,6 @@ pub async fn verify_batch(
     }))
 }
 
-/// Public lookups name the holder, so each client address gets a budget of them per
-/// minute (`INVIGIL_VERIFY_RATE_PER_MINUTE`), shared by every route that answers one.
-fn public_lookup(state: &AppState, client: &ClientAddr) -> ApiResult<()> {
-    state
-        .verify_limiter
-        .check(&client.0, state.clock.as_ref())
-        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
-}
-
 /// The certificate as a signed credential (EdDSA), verifiable offline with the JWKS.
 #[utoipa::path(
     tag = "certificates",
@@ -107,17 +97,10 @@ pub async fn get_credential(
     client: ClientAddr,
     number: web::Path<String>,
 ) -> ApiResult<web::Json<CredentialView>> {
-    public_lookup(&state, &client)?;
+    certificates::public_lookup(&state, &client.0)?;
     Ok(web::Json(CredentialView {
         credential: credentials::credential(&state, &number).await?,
     }))
-}
-
-/// The public keys credentials are signed with, current and former.
-#[utoipa::path(tag = "certificates", responses((status = 200, body = JwksView)))]
-#[get("/.well-known/jwks.json")]
-pub async fn jwks(state: web::Data<AppState>) -> ApiResult<web::Json<JwksView>> {
-    Ok(web::Json(credentials::jwks(&state).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

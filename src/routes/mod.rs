@@ -6,6 +6,7 @@ pub mod attempts;
 mod body;
 pub mod catalog;
 pub mod certificates;
+pub mod credentials;
 pub mod fallback;
 pub mod health;
 pub mod pages;
@@ -50,7 +51,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(certificates::verify_certificate)
         .service(certificates::verify_batch)
         .service(certificates::get_credential)
-        .service(certificates::jwks)
+        .service(credentials::get_openbadge)
+        .service(credentials::get_status_list)
+        .service(credentials::get_issuer)
+        .service(credentials::get_issuer_key)
+        .service(credentials::jwks)
         .service(certificates::revoke_certificate)
         .service(certificates::create_partner)
         .service(certificates::revoke_partner)

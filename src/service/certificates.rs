@@ -212,3 +212,13 @@ pub async fn revoke(
         })
         .await
 }
+
+/// Public lookups name the holder, so each client address gets a budget of them per
+/// minute (`INVIGIL_VERIFY_RATE_PER_MINUTE`), shared by every route that answers one:
+/// verification, credentials and status lists.
+pub fn public_lookup(state: &AppState, client_addr: &str) -> ApiResult<()> {
+    state
+        .verify_limiter
+        .check(client_addr, state.clock.as_ref())
+        .map_err(|retry_after_secs| ApiError::RateLimited { retry_after_secs })
+}

@@ -7,8 +7,8 @@ use crate::db::{to_db_time, DbConn};
 use crate::domain::certificate::CertificateNumber;
 use crate::error::{ApiError, ApiResult};
 use crate::service::certificates::{status, today};
+use crate::service::{keys, status_lists};
 use crate::state::AppState;
-use crate::views::{JwkView, JwksView};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chrono::{DateTime, Utc};
@@ -34,6 +34,10 @@ pub struct CredentialClaims {
     pub level: String,
     pub issued_on: String,
     pub expires_on: String,
+    /// Where the certificate's revocation bit is (a `BitstringStatusListEntry`), so that
+    /// a copy kept offline is checked against the list whenever the verifier is online.
+    #[serde(rename = "credentialStatus")]
+    pub credential_status: serde_json::Value,
 }
 
 /// Creates a signing key and stores it; it signs from now on.
@@ -51,12 +55,14 @@ pub fn create_key(conn: &mut DbConn, now: DateTime<Utc>) -> ApiResult<String> {
             private_key: STANDARD.encode(seed),
             public_key: URL_SAFE_NO_PAD.encode(public),
             created_at: to_db_time(now),
+            algorithm: keys::EDDSA.into(),
         },
     )?;
     Ok(kid)
 }
 
-/// Makes sure a key exists (first start).
+/// Makes sure a key of each kind exists (first start), and that every certificate has a
+/// status entry (those issued before status lists existed get theirs now).
 pub fn ensure_key(conn: &mut DbConn, now: DateTime<Utc>) -> ApiResult<()> {
     if let DbConn::Pg(pg) = conn {
         // Instances starting together on an empty database make one key between them, not
@@ -64,27 +70,16 @@ pub fn ensure_key(conn: &mut DbConn, now: DateTime<Utc>) -> ApiResult<()> {
         use diesel::RunQueryDsl;
         diesel::sql_query("SELECT pg_advisory_xact_lock(1952805749)").execute(pg)?;
     }
-    if rows::signing_keys(conn)?.is_empty() {
+    if rows::signing_keys(conn, keys::EDDSA)?.is_empty() {
         create_key(conn, now)?;
     }
+    if rows::signing_keys(conn, keys::RS256)?.is_empty() {
+        keys::create_rsa_key(conn, now)?;
+    }
+    for number in crate::db::status_lists::without_entry(conn)? {
+        crate::db::status_lists::assign(conn, &number, to_db_time(now))?;
+    }
     Ok(())
-}
-
-pub async fn jwks(state: &AppState) -> ApiResult<JwksView> {
-    let keys = state.db.read(|conn| Ok(rows::signing_keys(conn)?)).await?;
-    Ok(JwksView {
-        keys: keys
-            .into_iter()
-            .map(|k| JwkView {
-                kty: "OKP",
-                crv: "Ed25519",
-                x: k.public_key,
-                kid: k.kid,
-                alg: "EdDSA",
-                use_: "sig",
-            })
-            .collect(),
-    })
 }
 
 /// The signed credential of a certificate; 410 `revoked` for a revoked one.
@@ -92,17 +87,17 @@ pub async fn credential(state: &AppState, raw: &str) -> ApiResult<String> {
     let number = CertificateNumber::parse(raw).ok_or(ApiError::MalformedNumber)?;
     let now = state.clock.now();
     let issuer = state.settings.jwt_issuer.clone();
-    let (record, key) = state
+    let public_url = state.settings.messaging.public_url.clone();
+    let (record, key, entry) = state
         .db
         .read(move |conn| {
             let record = rows::find(conn, number.as_str())?.ok_or(ApiError::NotFound)?;
-            let key = rows::signing_keys(conn)?
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::internal("no signing key"))?;
-            Ok((record, key))
+            let key = keys::current(conn, keys::EDDSA)?;
+            let entry = crate::db::status_lists::entry(conn, number.as_str())?;
+            Ok((record, key, entry))
         })
         .await?;
+    let entry = status_lists::entry_of(state, &record.row.number, entry).await?;
     if record.row.revoked_at.is_some() || status(&record.row, today(now)).as_str() == "revoked" {
         return Err(ApiError::Revoked);
     }
@@ -126,6 +121,7 @@ pub async fn credential(state: &AppState, raw: &str) -> ApiResult<String> {
         level: record.level,
         issued_on: record.row.issued_on.to_string(),
         expires_on: record.row.expires_on.to_string(),
+        credential_status: status_lists::entry_json(&public_url, &entry),
     };
     sign(&key, &claims)
 }

@@ -99,6 +99,7 @@ pub fn award(
                     created_at: at,
                 },
             )?;
+            crate::db::status_lists::assign(conn, &number, at)?;
             event(
                 conn,
                 &number,

@@ -9,12 +9,16 @@ pub mod attempts;
 pub mod certificates;
 pub mod credentials;
 pub mod flags;
+pub mod issuer;
 pub mod issuing;
+pub mod keys;
 pub mod known_clients;
+pub mod openbadge;
 pub mod partner_webhooks;
 pub mod partners;
 pub mod proctoring;
 pub mod recovery;
+pub mod status_lists;
 pub mod timing;
 pub mod user_admin;
 

@@ -94,10 +94,21 @@ pub struct JwksView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JwkView {
+    /// `OKP` (Ed25519) or `RSA`.
     pub kty: &'static str,
-    pub crv: &'static str,
-    /// The public key, base64url.
-    pub x: String,
+    /// `Ed25519`, for an OKP key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crv: Option<&'static str>,
+    /// An OKP key's public key, base64url.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x: Option<String>,
+    /// An RSA key's modulus, base64url.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    /// An RSA key's public exponent, base64url.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// For an RSA key, the URL that serves this key alone.
     pub kid: String,
     pub alg: &'static str,
     #[serde(rename = "use")]

@@ -64,7 +64,14 @@ async fn instances_started_together_share_one_setup(backend: Backend) {
     let jwks_a = get(&client, format!("{a}/.well-known/jwks.json"), None).await;
     let jwks_b = get(&client, format!("{b}/.well-known/jwks.json"), None).await;
     assert_eq!(jwks_a, jwks_b);
-    assert_eq!(jwks_a["keys"].as_array().map(Vec::len), Some(1), "{jwks_a}");
+    // One key of each kind (Ed25519, RSA) between them, not one each.
+    let kinds: Vec<&str> = jwks_a["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kty"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["OKP", "RSA"], "{jwks_a}");
 
     let catalog_a = get(&client, format!("{a}/v1/certifications"), None).await;
     assert_eq!(
@@ -75,7 +82,11 @@ async fn instances_started_together_share_one_setup(backend: Backend) {
 
     // One setup between them, in the database.
     let mut db = connect(backend, &url);
-    assert_eq!(count(&mut db, "SELECT COUNT(*) AS n FROM signing_keys"), 1);
+    assert_eq!(
+        count(&mut db, "SELECT COUNT(*) AS n FROM signing_keys"),
+        2,
+        "one of each kind"
+    );
     let secret = "SELECT COUNT(*) AS n FROM server_settings WHERE name = 'jwt_secret'";
     assert_eq!(count(&mut db, secret), 1, "a generated JWT secret");
     let bank = invigil::bank::load(

@@ -17,6 +17,7 @@ mod instances;
 mod labs;
 mod lifecycle;
 mod notices;
+mod openbadges;
 mod operations;
 mod pages;
 mod proctoring;
