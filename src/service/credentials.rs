@@ -86,7 +86,8 @@ pub fn ensure_key(conn: &mut DbConn, now: DateTime<Utc>) -> ApiResult<()> {
 pub async fn credential(state: &AppState, raw: &str) -> ApiResult<String> {
     let number = CertificateNumber::parse(raw).ok_or(ApiError::MalformedNumber)?;
     let now = state.clock.now();
-    let issuer = state.settings.jwt_issuer.clone();
+    // The issuer is named by its URL, which serves its profile.
+    let issuer = crate::service::issuer::issuer_id(&state.settings.messaging.public_url);
     let public_url = state.settings.messaging.public_url.clone();
     let (record, key, entry) = state
         .db

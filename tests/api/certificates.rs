@@ -286,7 +286,7 @@ both_backends! {
         assert_eq!(claims["holder_name"], "Test Candidate");
         assert_eq!(claims["certification_code"], "MLOA-F");
         assert_eq!(claims["level"], "foundation");
-        assert_eq!(claims["iss"], "invigil");
+        assert_eq!(claims["iss"], format!("{}/v1/issuer", app.settings.messaging.public_url));
         assert_eq!(claims["exp"], chrono::NaiveDate::from_ymd_opt(2029, 11, 27).unwrap().and_hms_opt(0, 0, 0).unwrap().and_utc().timestamp());
         assert!(claims["iat"].is_i64() && claims["nbf"].is_i64());
         // With jsonwebtoken and the JWK as published, too.
