@@ -90,6 +90,10 @@ pub struct Question {
     pub points: i32,
     pub difficulty: Option<f64>,
     pub explanation: Option<String>,
+    /// Its enemy group (items that give each other away, or test one narrow fact): no
+    /// form holds two items of one group. Not part of the content: regrouping an item
+    /// does not make a new version.
+    pub group: Option<String>,
     /// The artifact and checks of a `lab`; None for every other kind.
     pub lab: Option<LabSpec>,
 }
@@ -172,6 +176,18 @@ impl Bank {
             .filter(move |q| q.certification_code == code && q.domain == domain)
     }
 
+    /// How many items of a domain's pool could share a form: the ungrouped ones, and one
+    /// per enemy group.
+    pub fn slots(&self, code: &str, domain: &str) -> usize {
+        let mut groups = std::collections::HashSet::new();
+        self.pool(code, domain)
+            .filter(|q| match &q.group {
+                Some(g) => groups.insert(g.clone()),
+                None => true,
+            })
+            .count()
+    }
+
     /// A human summary: certifications, domains and their pool sizes against the draw.
     pub fn summary(&self) -> String {
         let mut out = format!(
@@ -192,13 +208,14 @@ impl Bank {
             ));
             for d in &c.domains {
                 let pool = self.pool(&c.code, &d.name).count();
-                let note = if (pool as i32) < 2 * d.questions {
-                    "  (below the expected 2x)"
+                let slots = self.slots(&c.code, &d.name);
+                let note = if slots < 3 * d.questions as usize {
+                    "  warning: under 3x the draw"
                 } else {
                     ""
                 };
                 out.push_str(&format!(
-                    "  {:<48} pool {:>3}, draws {:>2}{note}\n",
+                    "  {:<48} pool {:>3} ({slots} after enemy groups), draws {:>2}{note}\n",
                     d.name, pool, d.questions
                 ));
             }

@@ -59,6 +59,8 @@ pub struct RawQuestion {
     pub points: Option<Spanned<i64>>,
     pub difficulty: Option<Spanned<f64>>,
     pub explanation: Option<Spanned<String>>,
+    /// An enemy group: no form holds two items of one group.
+    pub group: Option<Spanned<String>>,
     /// A lab's starting artifact and its full-marks solution.
     pub artifact: Option<Spanned<RawArtifact>>,
     #[serde(default)]

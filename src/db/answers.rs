@@ -53,7 +53,10 @@ pub struct AnswerRow {
 }
 
 /// The current version of every active question of a certification.
-pub fn pool(conn: &mut DbConn, code: &str) -> QueryResult<Vec<(String, VersionRow)>> {
+pub fn pool(
+    conn: &mut DbConn,
+    code: &str,
+) -> QueryResult<Vec<(String, Option<String>, VersionRow)>> {
     q::table
         .inner_join(
             qv::table.on(qv::question_id
@@ -62,7 +65,7 @@ pub fn pool(conn: &mut DbConn, code: &str) -> QueryResult<Vec<(String, VersionRo
         )
         .filter(q::certification_code.eq(code))
         .filter(q::active.eq(true))
-        .select((qv::domain, VersionRow::as_select()))
+        .select((qv::domain, q::enemy_group, VersionRow::as_select()))
         .load(conn)
 }
 

@@ -217,6 +217,19 @@ fn import_questions(
             }
         }
     }
+    // Groups are the item's, not its version's: set them as the bank says, where changed.
+    let groups: HashMap<String, Option<String>> = q::table
+        .select((q::id, q::enemy_group))
+        .load::<(String, Option<String>)>(conn)?
+        .into_iter()
+        .collect();
+    for question in &bank.questions {
+        if groups.get(&question.id) != Some(&question.group) {
+            diesel::update(q::table.find(&question.id))
+                .set(q::enemy_group.eq(&question.group))
+                .execute(conn)?;
+        }
+    }
     let in_bank: HashSet<&str> = bank.questions.iter().map(|q| q.id.as_str()).collect();
     let to_retire: Vec<&String> = current
         .iter()

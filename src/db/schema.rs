@@ -98,6 +98,7 @@ diesel::table! {
         certification_code -> Text,
         current_version -> Integer,
         active -> Bool,
+        enemy_group -> Nullable<Text>,
     }
 }
 

@@ -26,6 +26,8 @@ pub struct PoolItem {
     pub question_id: String,
     pub version: i32,
     pub domain: String,
+    /// Its enemy group: no form holds two items of one group.
+    pub group: Option<String>,
     pub kind: QuestionKind,
     pub option_count: usize,
 }
@@ -47,7 +49,10 @@ pub struct DrawnItem {
 }
 
 /// Draws `count` questions per domain uniformly without replacement, shuffles the whole
-/// form and each question's options. Errors when a pool is smaller than its draw.
+/// form and each question's options. Where a domain has enemy groups, the draw is uniform
+/// over the selections that hold at most one item of each group (rejection sampling);
+/// without groups it is the plain uniform draw, seed for seed. Errors when a pool is
+/// smaller than its draw, or its groups leave too few items to fill it.
 pub fn draw(
     seed: &Seed,
     domains: &[(String, usize)],
@@ -65,11 +70,7 @@ pub fn draw(
                 candidates.len()
             ));
         }
-        chosen.extend(
-            index::sample(&mut rng, candidates.len(), *count)
-                .into_iter()
-                .map(|i| candidates[i]),
-        );
+        chosen.extend(sample_apart(&mut rng, &candidates, *count)?);
     }
     chosen.shuffle(&mut rng);
     let mut ids = IdMaker::default();
@@ -95,6 +96,42 @@ pub fn draw(
             }
         })
         .collect())
+}
+
+/// Rejection sampling gives up after this many draws that put two items of one group
+/// together, and says the domain's groups leave too little choice.
+const MAX_REJECTIONS: usize = 100_000;
+
+/// `count` items of `candidates`, uniformly among the selections with at most one item
+/// per enemy group.
+fn sample_apart<'a>(
+    rng: &mut ChaCha20Rng,
+    candidates: &[&'a PoolItem],
+    count: usize,
+) -> Result<Vec<&'a PoolItem>, String> {
+    let grouped = candidates.iter().any(|c| c.group.is_some());
+    for _ in 0..MAX_REJECTIONS {
+        let picked: Vec<&PoolItem> = index::sample(rng, candidates.len(), count)
+            .into_iter()
+            .map(|i| candidates[i])
+            .collect();
+        let mut seen = std::collections::HashSet::new();
+        if !grouped
+            || picked
+                .iter()
+                .filter_map(|p| p.group.as_deref())
+                .all(|g| seen.insert(g))
+        {
+            return Ok(picked);
+        }
+    }
+    Err(format!(
+        "no selection of {count} keeps the enemy groups of {:?} apart",
+        candidates
+            .first()
+            .map(|c| c.domain.as_str())
+            .unwrap_or_default()
+    ))
 }
 
 /// Random ids, unique within one form.
@@ -123,6 +160,7 @@ mod tests {
                 question_id: format!("{domain}-{i:03}"),
                 version: 1,
                 domain: domain.into(),
+                group: None,
                 kind,
                 option_count: if kind == QuestionKind::TrueFalse {
                     2
@@ -234,6 +272,76 @@ mod tests {
         assert!(
             chi2 < 40.79,
             "chi-square {chi2:.2}: the draw is not uniform"
+        );
+    }
+
+    #[test]
+    fn enemies_never_share_a_form_and_the_draw_stays_uniform_otherwise() {
+        // 18 questions, 8 per form; 0–2 are one group, 3–4 another.
+        let mut p = pool("A", 18, QuestionKind::Single);
+        for (i, group) in [(0, "g1"), (1, "g1"), (2, "g1"), (3, "g2"), (4, "g2")] {
+            p[i].group = Some(group.into());
+        }
+        let domains = vec![("A".to_string(), 8)];
+        let forms = 6000;
+        let mut drawn = Vec::new();
+        for seed in seeds(forms) {
+            let form = draw(&seed, &domains, &p).unwrap();
+            for g in ["g1", "g2"] {
+                let together = form
+                    .iter()
+                    .filter(|d| {
+                        p.iter().any(|q| {
+                            q.question_id == d.question_id && q.group.as_deref() == Some(g)
+                        })
+                    })
+                    .count();
+                assert!(together <= 1, "two items of {g} on one form");
+            }
+            drawn.extend(form.into_iter().map(|d| d.question_id));
+        }
+        let counts = tally(p.iter().map(|q| q.question_id.clone()), drawn);
+        let share = |ids: &[usize]| -> (Vec<f64>, f64) {
+            let c: Vec<f64> = ids.iter().map(|i| counts[&p[*i].question_id]).collect();
+            let mean = c.iter().sum::<f64>() / c.len() as f64;
+            (c, mean)
+        };
+        // The 13 ungrouped items alike (12 degrees of freedom), and each group's members
+        // alike among themselves (2 and 1).
+        let (free, mean) = share(&(5..18).collect::<Vec<_>>());
+        let chi2 = chi_square(free.iter(), mean);
+        assert!(
+            chi2 < 32.91,
+            "chi-square {chi2:.2}: ungrouped items are not uniform"
+        );
+        let (g1, mean1) = share(&[0, 1, 2]);
+        assert!(
+            chi_square(g1.iter(), mean1) < 13.82,
+            "g1's members are not alike"
+        );
+        let (g2, mean2) = share(&[3, 4]);
+        assert!(
+            chi_square(g2.iter(), mean2) < 10.83,
+            "g2's members are not alike"
+        );
+        // A group fills one place: it is drawn less often than a free item.
+        assert!(
+            mean1 < mean,
+            "a group is not drawn as often as three free items"
+        );
+    }
+
+    #[test]
+    fn groups_that_leave_too_few_items_for_the_draw_are_an_error() {
+        let mut p = pool("A", 4, QuestionKind::Single);
+        for q in &mut p[..3] {
+            q.group = Some("same".into());
+        }
+        let err = draw(&[1; 32], &[("A".to_string(), 3)], &p).unwrap_err();
+        assert!(err.contains("enemy groups"), "{err}");
+        assert_eq!(
+            draw(&[1; 32], &[("A".to_string(), 2)], &p).unwrap().len(),
+            2
         );
     }
 

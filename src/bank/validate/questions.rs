@@ -81,20 +81,54 @@ pub(super) fn questions(
         .filter(|(c, _)| !unreadable.contains(&c.code))
     {
         for d in &cert.domains {
-            let pool = out
+            let pool: Vec<&Question> = out
                 .iter()
                 .filter(|q| q.certification_code == cert.code && q.domain == d.name)
+                .collect();
+            // Items of one enemy group fill one place on a form between them.
+            let mut groups = HashSet::new();
+            let slots = pool
+                .iter()
+                .filter(|q| q.group.as_ref().is_none_or(|g| groups.insert(g.as_str())))
                 .count();
-            if (pool as i32) < d.questions {
+            if slots < d.questions as usize {
                 let line = lines.get(&d.name).copied().unwrap_or(1);
                 errors.0.push(BankError {
                     file: dir.join("catalog.toml"),
                     line,
                     message: format!(
-                        "domain {:?} of {} draws {} questions but its pool holds only {pool}",
+                        "domain {:?} of {} draws {} questions but its pool holds only {slots} \
+                         that can share a form (each enemy group counts once)",
                         d.name, cert.code, d.questions
                     ),
                 });
+            }
+        }
+    }
+    // A group lies within one domain: the draw keeps groups apart domain by domain.
+    let mut homes: HashMap<&str, (&str, &str, &str)> = HashMap::new();
+    for q in &out {
+        let Some(g) = &q.group else { continue };
+        let home = (
+            q.certification_code.as_str(),
+            q.domain.as_str(),
+            q.id.as_str(),
+        );
+        match homes.get(g.as_str()) {
+            Some((code, domain, first)) if (*code, *domain) != (home.0, home.1) => {
+                errors.0.push(BankError {
+                    file: dir.join(&q.certification_code),
+                    line: 1,
+                    message: format!(
+                        "{}: group {g:?} is also held by {first} of {code} {domain:?}; a group \
+                         lies within one domain",
+                        q.id
+                    ),
+                });
+            }
+            Some(_) => {}
+            None => {
+                homes.insert(g, home);
             }
         }
     }
@@ -207,6 +241,18 @@ fn question(
             None
         }
     };
+    let group = q.group.as_ref().map(|g| {
+        let name = g.get_ref().trim().to_string();
+        let well_formed = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !well_formed {
+            errors.at(file, g, format!("{id}: group is 1 to 64 of [a-z0-9-]"));
+        }
+        name
+    });
     if errors.0.len() > before {
         return None;
     }
@@ -221,6 +267,7 @@ fn question(
         points,
         difficulty,
         explanation,
+        group,
         lab,
     })
 }

@@ -159,7 +159,7 @@ fn seconds_until(t: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
 fn pass_mark(
     cert: &catalog::CertificationRow,
     drawn: &[form::DrawnItem],
-    pool: &[(String, VersionRow)],
+    pool: &[(String, Option<String>, VersionRow)],
 ) -> Percent {
     let fixed = Percent::from_tenths(cert.pass_mark_tenths.into());
     if CutScore::parse(&cert.cut_score) != Some(CutScore::Angoff) {
@@ -169,9 +169,9 @@ fn pass_mark(
         .iter()
         .filter_map(|d| {
             pool.iter()
-                .find(|(_, v)| v.question_id == d.question_id && v.version == d.version)
+                .find(|(_, _, v)| v.question_id == d.question_id && v.version == d.version)
         })
-        .map(|(_, v)| {
+        .map(|(_, _, v)| {
             (
                 i64::from(v.points),
                 v.difficulty.unwrap_or(fixed.as_f64() / 100.0),
@@ -186,7 +186,7 @@ fn pass_mark(
 }
 
 /// A certification's pool as stored: (domain, current version) of each active question.
-type PoolRows = Vec<(String, VersionRow)>;
+type PoolRows = Vec<(String, Option<String>, VersionRow)>;
 
 /// Draws a form of certification `code` with these `domains` from `seed` over its current
 /// pool; and that pool.
@@ -203,11 +203,12 @@ fn draw_form(
     let pool = rows::pool(conn, code)?;
     let items: Vec<PoolItem> = pool
         .iter()
-        .map(|(domain, v)| {
+        .map(|(domain, group, v)| {
             Ok(PoolItem {
                 question_id: v.question_id.clone(),
                 version: v.version,
                 domain: domain.clone(),
+                group: group.clone(),
                 kind: kind_of(v)?,
                 option_count: decode::<Vec<String>>(&v.options)?.len(),
             })
