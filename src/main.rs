@@ -64,6 +64,19 @@ enum BankCommand {
     },
     /// Validate a bank and import it into the database (new content becomes new versions).
     Import { dir: Option<PathBuf> },
+    /// Item statistics from the database's scored attempts (Moodle's quiz statistics):
+    /// per item the facility index, standard deviation, discrimination index and
+    /// discriminative efficiency, flagged when facility is under 0.3 or over 0.9,
+    /// discrimination under 20 or the covariance with the rest negative; per
+    /// certification the mean, standard deviation, Cronbach's alpha, error ratio and
+    /// standard error beside the pass mark.
+    Stats {
+        /// One certification (default: every one).
+        code: Option<String>,
+        /// Every scored attempt, not only each candidate's first.
+        #[arg(long)]
+        all_attempts: bool,
+    },
     /// Grade an artifact against one lab of a valid bank, check by check, as the server
     /// would: for writing and reviewing a lab's checks and examples.
     Grade {
@@ -143,6 +156,30 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             let dir = dir.unwrap_or(settings.question_bank);
             let bank = invigil::bank::load_or_explain(&dir)?;
             print!("{}: valid\n{}", dir.display(), bank.summary());
+        }
+        Command::Bank {
+            command: BankCommand::Stats { code, all_attempts },
+        } => {
+            let db = Db::connect(&settings.database_url, 1, settings.db_timeout)?;
+            db.migrate()?;
+            let report = db
+                .read(move |conn| {
+                    let codes = match code {
+                        Some(code) => vec![code],
+                        None => invigil::db::catalog::list(conn)?
+                            .into_iter()
+                            .map(|c| c.row.code)
+                            .collect(),
+                    };
+                    codes
+                        .iter()
+                        .map(|c| invigil::service::statistics::compute(conn, c, all_attempts))
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .await?;
+            for stats in &report {
+                print!("{}", invigil::service::statistics::render(stats));
+            }
         }
         Command::Bank {
             command: BankCommand::Grade { id, artifact, bank },

@@ -20,6 +20,7 @@ pub mod partner_usage;
 pub mod proctoring;
 pub mod schema;
 pub mod server_settings;
+pub mod statistics;
 pub mod status_lists;
 pub mod throttle;
 pub mod tokens;

@@ -10,5 +10,6 @@ pub mod labs;
 pub mod lifecycle;
 pub mod proctoring;
 pub mod scoring;
+pub mod statistics;
 pub mod status_list;
 pub mod throttle;

@@ -13,6 +13,7 @@ pub mod pages;
 mod problems;
 pub mod proctoring;
 pub mod recovery;
+pub mod statistics;
 pub mod users;
 pub mod webhooks;
 
@@ -56,6 +57,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(credentials::get_issuer)
         .service(credentials::get_issuer_key)
         .service(credentials::jwks)
+        .service(statistics::item_statistics)
         .service(certificates::revoke_certificate)
         .service(certificates::create_partner)
         .service(certificates::revoke_partner)

@@ -18,6 +18,7 @@ pub mod partner_webhooks;
 pub mod partners;
 pub mod proctoring;
 pub mod recovery;
+pub mod statistics;
 pub mod status_lists;
 pub mod timing;
 pub mod user_admin;

@@ -4,11 +4,13 @@ mod attempts;
 mod catalog;
 mod certificates;
 mod proctoring;
+mod statistics;
 
 pub use attempts::*;
 pub use catalog::*;
 pub use certificates::*;
 pub use proctoring::*;
+pub use statistics::*;
 
 use crate::db::users::UserRow;
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -427,7 +427,7 @@ both_backends! {
     async fn re_importing_an_unchanged_bank_changes_nothing(app: TestApp) {
         let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
         assert_eq!(report.added + report.changed + report.retired, 0, "{report}");
-        assert_eq!(report.unchanged, 360);
+        assert_eq!(report.unchanged, bank::load(&shipped_bank()).unwrap().questions.len());
         let versions = app.state.db.read(|c| Ok(catalog::version_count(c, "F-PIPE-001")?)).await.unwrap();
         assert_eq!(versions, 1);
     }
@@ -467,7 +467,7 @@ both_backends! {
         assert!(drawn.is_none(), "a retired question is not drawn");
         // Back in the bank, it is active again on the same version.
         let report = import(&app, bank::load(&shipped_bank()).unwrap()).await;
-        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 0, 360, 0));
+        assert_eq!((report.added, report.changed, report.unchanged, report.retired), (0, 0, bank::load(&shipped_bank()).unwrap().questions.len(), 0));
         assert_eq!(current(&app, "F-PIPE-001").await.0, (1, true));
     }
 

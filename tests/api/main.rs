@@ -23,6 +23,7 @@ mod pages;
 mod proctoring;
 mod recovery;
 mod smtp;
+mod statistics;
 mod throttling;
 mod tokens;
 mod webhooks;

@@ -161,6 +161,47 @@ pub async fn sweep(state: &AppState) -> ApiResult<usize> {
     }
 }
 
+/// One question of a form as scored: all or nothing for a choice item, each passed
+/// check's points for a lab (with the lab's record).
+pub fn score_item(
+    question: &crate::db::attempts::AttemptQuestionRow,
+    version: &crate::db::attempts::VersionRow,
+    answer: Option<&crate::db::attempts::AnswerRow>,
+) -> ApiResult<(ScoredItem, Option<labs::LabRecord>)> {
+    let kind = kind_of(version)?;
+    let points: i64 = version.points.into();
+    if kind.rules().answered_with_artifact() {
+        let lab = labs::record(question, version, answer)?;
+        let item = ScoredItem {
+            domain: question.domain.clone(),
+            points,
+            awarded: lab.points_awarded.into(),
+        };
+        return Ok((item, Some(lab)));
+    }
+    let correct: Vec<usize> = decode(&version.correct)?;
+    let right = match answer {
+        Some(answer) => {
+            let ids: Vec<String> = decode(&question.option_ids)?;
+            let order: Vec<usize> = decode(&question.option_order)?;
+            let selected: Vec<String> = decode(&answer.selected)?;
+            let original: Vec<usize> = selected
+                .iter()
+                .filter_map(|id| ids.iter().position(|o| o == id))
+                .map(|shown| order[shown])
+                .collect();
+            kind.rules().is_right(&correct, &original)
+        }
+        None => false,
+    };
+    let item = ScoredItem {
+        domain: question.domain.clone(),
+        points,
+        awarded: if right { points } else { 0 },
+    };
+    Ok((item, None))
+}
+
 #[derive(Serialize, Deserialize)]
 pub(super) struct DomainScore {
     pub name: String,
@@ -180,38 +221,9 @@ fn score(
     let mut labs = Vec::new();
     for (question, version) in &form {
         let answer = answers.iter().find(|a| a.position == question.position);
-        let kind = kind_of(version)?;
-        if kind.rules().answered_with_artifact() {
-            let lab = labs::record(question, version, answer)?;
-            items.push(ScoredItem {
-                domain: question.domain.clone(),
-                points: version.points.into(),
-                awarded: lab.points_awarded.into(),
-            });
-            labs.push(lab);
-            continue;
-        }
-        let correct: Vec<usize> = decode(&version.correct)?;
-        let right = match answer {
-            Some(answer) => {
-                let ids: Vec<String> = decode(&question.option_ids)?;
-                let order: Vec<usize> = decode(&question.option_order)?;
-                let selected: Vec<String> = decode(&answer.selected)?;
-                let original: Vec<usize> = selected
-                    .iter()
-                    .filter_map(|id| ids.iter().position(|o| o == id))
-                    .map(|shown| order[shown])
-                    .collect();
-                kind.rules().is_right(&correct, &original)
-            }
-            None => false,
-        };
-        let points: i64 = version.points.into();
-        items.push(ScoredItem {
-            domain: question.domain.clone(),
-            points,
-            awarded: if right { points } else { 0 },
-        });
+        let (item, lab) = score_item(question, version, answer)?;
+        items.push(item);
+        labs.extend(lab);
     }
     // As stored: a certification retired since the attempt began still orders its domains.
     let domain_order: Vec<String> = catalog::stored(conn, &attempt.certification_code)?
