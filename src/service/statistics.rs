@@ -48,7 +48,15 @@ pub fn compute(conn: &mut DbConn, code: &str, all_attempts: bool) -> ApiResult<S
         let answer = answer_of
             .get(&(question.attempt_id.as_str(), question.position))
             .copied();
-        let (item, _) = score_item(question, version, answer)?;
+        // An unanswered lab earns nothing: no need to read its checks.
+        let item = match (answer, &version.lab) {
+            (None, Some(_)) => crate::domain::scoring::ScoredItem {
+                domain: question.domain.clone(),
+                points: version.points.into(),
+                awarded: 0,
+            },
+            _ => score_item(question, version, answer)?.0,
+        };
         by_attempt
             .entry(question.attempt_id.as_str())
             .or_default()
