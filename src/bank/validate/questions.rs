@@ -105,8 +105,9 @@ pub(super) fn questions(
             }
         }
     }
-    // A group lies within one domain: the draw keeps groups apart domain by domain.
-    let mut homes: HashMap<&str, (&str, &str, &str)> = HashMap::new();
+    // A group lies within one domain of its certification: the draw keeps groups apart
+    // domain by domain. (Another certification's group of that name is another group.)
+    let mut homes: HashMap<(&str, &str), (&str, &str, &str)> = HashMap::new();
     for q in &out {
         let Some(g) = &q.group else { continue };
         let home = (
@@ -114,7 +115,8 @@ pub(super) fn questions(
             q.domain.as_str(),
             q.id.as_str(),
         );
-        match homes.get(g.as_str()) {
+        let key = (q.certification_code.as_str(), g.as_str());
+        match homes.get(&key) {
             Some((code, domain, first)) if (*code, *domain) != (home.0, home.1) => {
                 errors.0.push(BankError {
                     file: dir.join(&q.certification_code),
@@ -128,7 +130,7 @@ pub(super) fn questions(
             }
             Some(_) => {}
             None => {
-                homes.insert(g, home);
+                homes.insert(key, home);
             }
         }
     }
