@@ -25,6 +25,27 @@ pub fn next_attempt(
     (next <= queued + GIVE_UP_AFTER).then_some(next)
 }
 
+/// Where a delivery stands, as its log shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DeliveryStatus {
+    Pending,
+    Retrying,
+    Delivered,
+    /// Given up after three days of tries.
+    GivenUp,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Retrying => "retrying",
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::GivenUp => "failed",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -133,7 +133,7 @@ mod tests {
             "code": "MLOA-F", "number": "MLOAF-7K3Q-9XPR-3", "expires_on": "2029-12-04",
             "kind": "issued", "reason": "a proctor saw a phone", "note": "a second person",
             "days": 30, "window_open": true, "window_opens_on": "2029-09-05",
-            "percent": "72.0", "pass_mark": "70.0", "outcome": "pending_review",
+            "percent": "72.0", "pass_mark": "70.0", "outcome": crate::domain::lifecycle::AttemptStatus::PendingReview.as_str(),
             "attempt_id": "a1", "certificate": null, "retake_on": null, "note": null,
         });
         for t in Template::ALL {

@@ -87,12 +87,14 @@ pub async fn delete(state: &AppState, partner_id: String, id: String) -> ApiResu
 }
 
 fn delivery_view(row: OutboxRow) -> DeliveryView {
+    use crate::domain::delivery::DeliveryStatus;
     let status = match (&row.delivered_at, &row.abandoned_at, row.attempts) {
-        (Some(_), _, _) => "delivered",
-        (_, Some(_), _) => "failed",
-        (_, _, 0) => "pending",
-        _ => "retrying",
-    };
+        (Some(_), _, _) => DeliveryStatus::Delivered,
+        (_, Some(_), _) => DeliveryStatus::GivenUp,
+        (_, _, 0) => DeliveryStatus::Pending,
+        _ => DeliveryStatus::Retrying,
+    }
+    .as_str();
     DeliveryView {
         id: row.id,
         event: row.event,

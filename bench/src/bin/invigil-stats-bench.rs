@@ -7,6 +7,7 @@
 use clap::Parser;
 use invigil::db::attempts::{AnswerRow, AttemptQuestionRow, AttemptRow};
 use invigil::domain::form;
+use invigil::domain::lifecycle::AttemptStatus;
 use rand::Rng;
 use std::time::{Duration, Instant};
 
@@ -127,7 +128,13 @@ fn seed(
                 id: id.clone(),
                 user_id: user,
                 certification_code: code.to_string(),
-                status: if ability > 0.7 { "passed" } else { "failed" }.into(),
+                status: if ability > 0.7 {
+                    AttemptStatus::Passed
+                } else {
+                    AttemptStatus::Failed
+                }
+                .as_str()
+                .into(),
                 seed: hex(&seed),
                 started_at: at,
                 deadline: at + chrono::Duration::minutes(120),
