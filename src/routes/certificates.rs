@@ -59,6 +59,7 @@ pub struct VerificationsRequest {
         (status = 200, body = PartnerVerificationsView),
         (status = 400, description = "`validation_failed`: no numbers, or more than 100", body = Problem),
         (status = 401, description = "missing, wrong or revoked key", body = Problem),
+        (status = 429, description = "`rate_limited`: past the key's requests per minute (`INVIGIL_PARTNER_REQUESTS_PER_MINUTE`)", body = Problem),
     ),
     security(("api_key" = []))
 )]

@@ -23,7 +23,7 @@ pub struct NewEndpoint {
 
 /// Registers an endpoint for `certificate.revoked`, `certificate.renewed` and
 /// `certificate.expired`; the answer shows its signing secret, once.
-#[utoipa::path(tag = "partners", request_body = NewEndpoint, responses((status = 201, body = WebhookEndpointView), (status = 400, description = "`validation_failed`: not HTTPS, resolves to a private address, unknown `certificates`, or more than 10 endpoints", body = Problem), (status = 401, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(tag = "partners", request_body = NewEndpoint, responses((status = 201, body = WebhookEndpointView), (status = 400, description = "`validation_failed`: not HTTPS, resolves to a private address, unknown `certificates`, or more than 10 endpoints", body = Problem), (status = 401, body = Problem), (status = 429, description = "`rate_limited`: past the key's requests per minute (`INVIGIL_PARTNER_REQUESTS_PER_MINUTE`)", body = Problem)), security(("api_key" = [])))]
 #[post("/v1/partner/webhooks")]
 pub async fn register(
     state: web::Data<AppState>,
@@ -45,7 +45,7 @@ pub async fn register(
 }
 
 /// The partner's endpoints (without their secrets).
-#[utoipa::path(tag = "partners", responses((status = 200, body = Vec<WebhookEndpointView>), (status = 401, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(tag = "partners", responses((status = 200, body = Vec<WebhookEndpointView>), (status = 401, body = Problem), (status = 429, description = "`rate_limited`: past the key's requests per minute (`INVIGIL_PARTNER_REQUESTS_PER_MINUTE`)", body = Problem)), security(("api_key" = [])))]
 #[get("/v1/partner/webhooks")]
 pub async fn list(
     state: web::Data<AppState>,
@@ -55,7 +55,7 @@ pub async fn list(
 }
 
 /// Deletes an endpoint; deliveries still queued for it are given up.
-#[utoipa::path(tag = "partners", params(("id" = String, Path)), responses((status = 204), (status = 401, body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(tag = "partners", params(("id" = String, Path)), responses((status = 204), (status = 401, body = Problem), (status = 429, description = "`rate_limited`: past the key's requests per minute (`INVIGIL_PARTNER_REQUESTS_PER_MINUTE`)", body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
 #[delete("/v1/partner/webhooks/{id}")]
 pub async fn remove(
     state: web::Data<AppState>,
@@ -67,7 +67,7 @@ pub async fn remove(
 }
 
 /// An endpoint's deliveries, newest first, a page at a time (next page in `Link`).
-#[utoipa::path(tag = "partners", params(("id" = String, Path), PageQuery), responses((status = 200, body = Vec<DeliveryView>, headers(("Link" = String, description = "`<…>; rel=\"next\"` when more follow"))), (status = 400, description = "`validation_failed`: limit outside 1–200, or a cursor not ours", body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(tag = "partners", params(("id" = String, Path), PageQuery), responses((status = 200, body = Vec<DeliveryView>, headers(("Link" = String, description = "`<…>; rel=\"next\"` when more follow"))), (status = 400, description = "`validation_failed`: limit outside 1–200, or a cursor not ours", body = Problem), (status = 401, body = Problem), (status = 429, description = "`rate_limited`: past the key's requests per minute (`INVIGIL_PARTNER_REQUESTS_PER_MINUTE`)", body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
 #[get("/v1/partner/webhooks/{id}/deliveries")]
 pub async fn deliveries(
     req: HttpRequest,
@@ -82,7 +82,7 @@ pub async fn deliveries(
 }
 
 /// Sends a delivery again (the same `webhook-id`), with three more days of retries.
-#[utoipa::path(tag = "partners", params(("id" = String, Path), ("delivery_id" = String, Path)), responses((status = 202), (status = 401, body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
+#[utoipa::path(tag = "partners", params(("id" = String, Path), ("delivery_id" = String, Path)), responses((status = 202), (status = 401, body = Problem), (status = 429, description = "`rate_limited`: past the key's requests per minute (`INVIGIL_PARTNER_REQUESTS_PER_MINUTE`)", body = Problem), (status = 404, body = Problem)), security(("api_key" = [])))]
 #[post("/v1/partner/webhooks/{id}/deliveries/{delivery_id}/redeliver")]
 pub async fn redeliver(
     state: web::Data<AppState>,
