@@ -175,7 +175,7 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         match self {
             ApiError::Validation(d)
             | ApiError::WeakPassword(d)
@@ -225,7 +225,7 @@ impl ApiError {
         }
     }
 
-    fn retry_after(&self) -> Option<u64> {
+    pub(crate) fn retry_after(&self) -> Option<u64> {
         match self {
             ApiError::TooManyAttempts { retry_after_secs }
             | ApiError::RateLimited { retry_after_secs }

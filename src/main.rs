@@ -155,7 +155,8 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
         } => {
             let dir = dir.unwrap_or(settings.question_bank);
             let bank = invigil::bank::load_or_explain(&dir)?;
-            print!("{}: valid\n{}", dir.display(), bank.summary());
+            let today = invigil::clock::Clock::now(&invigil::clock::SystemClock).date_naive();
+            print!("{}: valid\n{}", dir.display(), bank.summary(today));
         }
         Command::Bank {
             command: BankCommand::Stats { code, all_attempts },

@@ -2,6 +2,7 @@
 //! error is refused with every error listed as `file:line: what is wrong`.
 
 mod raw;
+mod report;
 mod validate;
 
 use crate::domain::catalog::{CutScore, Level, Percent};
@@ -26,6 +27,10 @@ pub fn load_or_explain(dir: &std::path::Path) -> anyhow::Result<Bank> {
     })
 }
 
+/// The least live pool a domain may have, as a multiple of its draw: below it, two forms
+/// of one certification share too much for a retake to be a new exam.
+pub const DEFAULT_MIN_POOL_RATIO: usize = 2;
+
 /// The program's pass band, used when a certification names none.
 pub const DEFAULT_PASS_BAND: (Percent, Percent) =
     (Percent::from_tenths(700), Percent::from_tenths(750));
@@ -49,6 +54,8 @@ impl fmt::Display for BankError {
 pub struct Bank {
     pub certifications: Vec<Certification>,
     pub questions: Vec<Question>,
+    /// The guide's learning paths and role table.
+    pub guide: crate::domain::guide::ProgramGuide,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -68,7 +75,12 @@ pub struct Certification {
     pub cut_score: CutScore,
     pub max_attempts_per_year: i32,
     pub retake_wait_days: i32,
+    /// The least live pool a domain may have, as a multiple of its draw: 2 unless the
+    /// catalog lowers it (a fixed-form pilot), which `bank check` then reports.
+    pub min_pool_ratio: usize,
     pub domains: Vec<Domain>,
+    /// The guide's page of this certification.
+    pub guide: crate::domain::guide::CertificationGuide,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +88,17 @@ pub struct Domain {
     pub name: String,
     /// How many questions each form draws from this domain's pool.
     pub questions: i32,
+    /// The blueprint's objectives in this domain; empty when the certification has no
+    /// blueprint.
+    pub objectives: Vec<Objective>,
+}
+
+/// One objective of a certification's blueprint: what a holder can do, measured by the
+/// items that name its id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Objective {
+    pub id: String,
+    pub statement: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -94,6 +117,16 @@ pub struct Question {
     /// form holds two items of one group. Not part of the content: regrouping an item
     /// does not make a new version.
     pub group: Option<String>,
+    /// Its blueprint objective; None only when the certification has no blueprint.
+    pub objective: Option<String>,
+    /// A practice item: drawn onto practice forms only, and its key is shown after a
+    /// practice attempt. Never on a live form.
+    pub practice: bool,
+    /// Maintenance metadata, never served: sources, the tool versions the item depends
+    /// on, and the date by which its author must review it again.
+    pub references: Vec<String>,
+    pub tool_versions: Vec<String>,
+    pub review_by: Option<chrono::NaiveDate>,
     /// The artifact and checks of a `lab`; None for every other kind.
     pub lab: Option<LabSpec>,
 }
@@ -165,61 +198,46 @@ pub fn grade_report(bank: &Bank, id: &str, text: &str) -> anyhow::Result<String>
 }
 
 impl Bank {
-    /// Questions in one domain's pool.
+    /// A domain's live pool: the items live forms draw from.
     pub fn pool<'a>(
         &'a self,
         code: &'a str,
         domain: &'a str,
     ) -> impl Iterator<Item = &'a Question> + 'a {
+        self.pool_of(code, domain, false)
+    }
+
+    /// A domain's live (`practice` false) or practice pool.
+    pub fn pool_of<'a>(
+        &'a self,
+        code: &'a str,
+        domain: &'a str,
+        practice: bool,
+    ) -> impl Iterator<Item = &'a Question> + 'a {
+        self.questions.iter().filter(move |q| {
+            q.certification_code == code && q.domain == domain && q.practice == practice
+        })
+    }
+
+    /// How many items of a domain's live pool could share a form: the ungrouped ones, and
+    /// one per enemy group.
+    pub fn slots(&self, code: &str, domain: &str) -> usize {
+        slots_of(self.pool(code, domain))
+    }
+
+    /// Whether `code` offers practice forms (any of its items is a practice item).
+    pub fn offers_practice(&self, code: &str) -> bool {
         self.questions
             .iter()
-            .filter(move |q| q.certification_code == code && q.domain == domain)
+            .any(|q| q.practice && q.certification_code == code)
     }
+}
 
-    /// How many items of a domain's pool could share a form: the ungrouped ones, and one
-    /// per enemy group.
-    pub fn slots(&self, code: &str, domain: &str) -> usize {
-        let mut groups = std::collections::HashSet::new();
-        self.pool(code, domain)
-            .filter(|q| match &q.group {
-                Some(g) => groups.insert(g.clone()),
-                None => true,
-            })
-            .count()
-    }
-
-    /// A human summary: certifications, domains and their pool sizes against the draw.
-    pub fn summary(&self) -> String {
-        let mut out = format!(
-            "{} certifications, {} questions\n",
-            self.certifications.len(),
-            self.questions.len()
-        );
-        for c in &self.certifications {
-            out.push_str(&format!(
-                "{} {} ({}, {} questions in {} min, pass mark {}% {})\n",
-                c.code,
-                c.title,
-                c.level.as_str(),
-                c.question_count,
-                c.duration_minutes,
-                c.pass_mark,
-                c.cut_score.as_str()
-            ));
-            for d in &c.domains {
-                let pool = self.pool(&c.code, &d.name).count();
-                let slots = self.slots(&c.code, &d.name);
-                let note = if slots < 3 * d.questions as usize {
-                    "  warning: under 3x the draw"
-                } else {
-                    ""
-                };
-                out.push_str(&format!(
-                    "  {:<48} pool {:>3} ({slots} after enemy groups), draws {:>2}{note}\n",
-                    d.name, pool, d.questions
-                ));
-            }
-        }
-        out
-    }
+fn slots_of<'a>(pool: impl Iterator<Item = &'a Question>) -> usize {
+    let mut groups = std::collections::HashSet::new();
+    pool.filter(|q| match &q.group {
+        Some(g) => groups.insert(g.clone()),
+        None => true,
+    })
+    .count()
 }

@@ -8,6 +8,50 @@ use toml::Spanned;
 pub struct RawCatalog {
     #[serde(default)]
     pub certification: Vec<Spanned<RawCertification>>,
+    /// The guide's learning paths and role table.
+    #[serde(default)]
+    pub path: Vec<Spanned<RawPath>>,
+    #[serde(default)]
+    pub role: Vec<Spanned<RawRole>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPath {
+    pub id: Spanned<String>,
+    pub name: Spanned<String>,
+    pub description: Spanned<String>,
+    #[serde(default)]
+    pub certifications: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub external: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRole {
+    pub id: Spanned<String>,
+    pub name: Spanned<String>,
+    pub path: Spanned<String>,
+    pub track: Spanned<String>,
+    pub certifications: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPreparation {
+    pub days: Spanned<String>,
+    pub suits: Spanned<String>,
+    pub steps: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNext {
+    pub relation: Spanned<String>,
+    pub code: Option<Spanned<String>>,
+    pub title: Option<Spanned<String>>,
+    pub issuer: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -28,8 +72,22 @@ pub struct RawCertification {
     pub cut_score: Option<Spanned<String>>,
     pub max_attempts_per_year: Spanned<i64>,
     pub retake_wait_days: Spanned<i64>,
+    /// The least live pool per domain, as a multiple of its draw (default 2).
+    pub min_pool_ratio: Option<Spanned<i64>>,
     #[serde(default)]
     pub domain: Vec<Spanned<RawDomain>>,
+    /// The guide's page of this certification.
+    pub audience: Option<Spanned<String>>,
+    #[serde(default)]
+    pub skills: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub projects: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub common_mistakes: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub preparation: Vec<Spanned<RawPreparation>>,
+    #[serde(default)]
+    pub next: Vec<Spanned<RawNext>>,
 }
 
 #[derive(Deserialize)]
@@ -37,6 +95,16 @@ pub struct RawCertification {
 pub struct RawDomain {
     pub name: Spanned<String>,
     pub questions: Spanned<i64>,
+    /// The blueprint's objectives in this domain.
+    #[serde(default)]
+    pub objective: Vec<Spanned<RawObjective>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawObjective {
+    pub id: Spanned<String>,
+    pub statement: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -61,6 +129,13 @@ pub struct RawQuestion {
     pub explanation: Option<Spanned<String>>,
     /// An enemy group: no form holds two items of one group.
     pub group: Option<Spanned<String>>,
+    /// The blueprint objective the item measures.
+    pub objective: Option<Spanned<String>>,
+    /// On practice forms only, never on live forms.
+    pub practice: Option<Spanned<bool>>,
+    pub references: Option<Spanned<Vec<Spanned<String>>>>,
+    pub tool_versions: Option<Spanned<Vec<Spanned<String>>>>,
+    pub review_by: Option<Spanned<toml::value::Datetime>>,
     /// A lab's starting artifact and its full-marks solution.
     pub artifact: Option<Spanned<RawArtifact>>,
     #[serde(default)]

@@ -52,10 +52,12 @@ pub struct AnswerRow {
     pub grade: Option<String>,
 }
 
-/// The current version of every active question of a certification.
+/// The current version of every active question of a certification's live pool, or of
+/// its practice pool.
 pub fn pool(
     conn: &mut DbConn,
     code: &str,
+    practice: bool,
 ) -> QueryResult<Vec<(String, Option<String>, VersionRow)>> {
     q::table
         .inner_join(
@@ -65,6 +67,7 @@ pub fn pool(
         )
         .filter(q::certification_code.eq(code))
         .filter(q::active.eq(true))
+        .filter(q::practice.eq(practice))
         .select((qv::domain, q::enemy_group, VersionRow::as_select()))
         .load(conn)
 }
@@ -185,4 +188,24 @@ pub fn set_grade(
     .set(an::grade.eq(grade))
     .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// Each explanation of an attempt's form whose question is a practice item now, by
+/// position: what a practice result may reveal. A live item (or one moved to the live
+/// pool since) is absent, so its key and explanation can never be shown.
+pub fn practice_explanations(
+    conn: &mut DbConn,
+    attempt_id: &str,
+) -> QueryResult<Vec<(i32, Option<String>)>> {
+    aq::table
+        .inner_join(
+            qv::table.on(qv::question_id
+                .eq(aq::question_id)
+                .and(qv::version.eq(aq::version))),
+        )
+        .inner_join(q::table.on(q::id.eq(aq::question_id)))
+        .filter(aq::attempt_id.eq(attempt_id))
+        .filter(q::practice.eq(true))
+        .select((aq::position, qv::explanation))
+        .load(conn)
 }

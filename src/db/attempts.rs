@@ -1,8 +1,8 @@
 //! Attempt rows: the attempt and its moves through the lifecycle, and its one result.
 
 pub use super::answers::{
-    answer, answers, form, form_question, pool, set_grade, upsert_answer, AnswerRow,
-    AttemptQuestionRow, VersionRow,
+    answer, answers, form, form_question, pool, practice_explanations, set_grade, upsert_answer,
+    AnswerRow, AttemptQuestionRow, VersionRow,
 };
 use super::schema::{attempt_questions as aq, attempts as at, results as rs};
 use super::DbConn;
@@ -28,6 +28,8 @@ pub struct AttemptRow {
     pub closed_at: Option<NaiveDateTime>,
     pub paused_at: Option<NaiveDateTime>,
     pub extra_time_percent: i32,
+    /// On a practice form: counts toward no limit and issues nothing.
+    pub practice: bool,
 }
 
 impl AttemptRow {
@@ -120,7 +122,8 @@ pub fn open_for_user(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<Attemp
         .load(conn)
 }
 
-/// Start instants of the candidate's attempts at a certification since `since`, oldest first.
+/// Start instants of the candidate's live attempts at a certification since `since`,
+/// oldest first.
 pub fn started_since(
     conn: &mut DbConn,
     user_id: &str,
@@ -131,12 +134,13 @@ pub fn started_since(
         .filter(at::user_id.eq(user_id))
         .filter(at::certification_code.eq(code))
         .filter(at::started_at.gt(since))
+        .filter(at::practice.eq(false))
         .order(at::started_at.asc())
         .select(at::started_at)
         .load(conn)
 }
 
-/// When the candidate's latest unsuccessful attempt at a certification closed.
+/// When the candidate's latest unsuccessful live attempt at a certification closed.
 pub fn last_not_passed(
     conn: &mut DbConn,
     user_id: &str,
@@ -146,6 +150,7 @@ pub fn last_not_passed(
         .filter(at::user_id.eq(user_id))
         .filter(at::certification_code.eq(code))
         .filter(at::status.eq_any(AttemptStatus::names(&AttemptStatus::NOT_PASSED)))
+        .filter(at::practice.eq(false))
         .filter(at::closed_at.is_not_null())
         .order(at::closed_at.desc())
         .select(at::closed_at)
@@ -251,8 +256,9 @@ pub fn resume(conn: &mut DbConn, attempt_id: &str, deadline: NaiveDateTime) -> Q
     Ok(n == 1)
 }
 
-/// A page of the attempts in the given statuses (and certification, when given), oldest
-/// first; one row more than the page when more follow.
+/// A page of the live attempts in the given statuses (and certification, when given),
+/// oldest first; one row more than the page when more follow. Practice attempts are not
+/// proctored, so never listed here.
 pub fn with_status(
     conn: &mut DbConn,
     statuses: &[AttemptStatus],
@@ -261,6 +267,7 @@ pub fn with_status(
 ) -> QueryResult<Vec<AttemptRow>> {
     let mut query = at::table
         .filter(at::status.eq_any(AttemptStatus::names(statuses)))
+        .filter(at::practice.eq(false))
         .into_boxed();
     if let Some(code) = certification {
         query = query.filter(at::certification_code.eq(code.to_string()));

@@ -4,9 +4,10 @@
 use super::schema::{
     certification_domains as cd, certification_prerequisites as cp, certifications as c,
 };
-use super::schema::{question_versions as qv, questions as q};
+use super::schema::{program_guide as pg, question_versions as qv, questions as q};
 use super::{to_db_time, DbConn};
 use crate::bank::{Bank, Certification, Question};
+use crate::domain::guide::ProgramGuide;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -30,6 +31,8 @@ pub struct CertificationRow {
     pub max_attempts_per_year: i32,
     pub retake_wait_days: i32,
     pub active: bool,
+    /// The guide's page of it (`CertificationGuide` as JSON).
+    pub guide: String,
 }
 
 impl From<&Certification> for CertificationRow {
@@ -51,6 +54,7 @@ impl From<&Certification> for CertificationRow {
             max_attempts_per_year: cert.max_attempts_per_year,
             retake_wait_days: cert.retake_wait_days,
             active: true,
+            guide: serde_json::to_string(&cert.guide).unwrap_or_else(|_| "{}".into()),
         }
     }
 }
@@ -144,8 +148,23 @@ pub fn import(conn: &mut DbConn, bank: &Bank, now: DateTime<Utc>) -> QueryResult
                 .execute(conn)?;
         }
     }
+    let guide = serde_json::to_string(&bank.guide).unwrap_or_else(|_| "{}".into());
+    diesel::delete(pg::table).execute(conn)?;
+    diesel::insert_into(pg::table)
+        .values((pg::id.eq(1), pg::document.eq(guide)))
+        .execute(conn)?;
     import_questions(conn, bank, now, &mut report)?;
     Ok(report)
+}
+
+/// The program guide as last imported (empty before any import).
+pub fn program_guide(conn: &mut DbConn) -> QueryResult<ProgramGuide> {
+    let document: Option<String> = pg::table.select(pg::document).first(conn).optional()?;
+    match document {
+        Some(d) => serde_json::from_str(&d)
+            .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e))),
+        None => Ok(ProgramGuide::default()),
+    }
 }
 
 fn import_questions(
@@ -217,16 +236,22 @@ fn import_questions(
             }
         }
     }
-    // Groups are the item's, not its version's: set them as the bank says, where changed.
-    let groups: HashMap<String, Option<String>> = q::table
-        .select((q::id, q::enemy_group))
-        .load::<(String, Option<String>)>(conn)?
+    // Groups and pools are the item's, not its version's: set them as the bank says, where
+    // changed.
+    let placed: HashMap<String, (Option<String>, bool)> = q::table
+        .select((q::id, q::enemy_group, q::practice))
+        .load::<(String, Option<String>, bool)>(conn)?
         .into_iter()
+        .map(|(id, group, practice)| (id, (group, practice)))
         .collect();
     for question in &bank.questions {
-        if groups.get(&question.id) != Some(&question.group) {
+        let wanted = (question.group.clone(), question.practice);
+        if placed.get(&question.id) != Some(&wanted) {
             diesel::update(q::table.find(&question.id))
-                .set(q::enemy_group.eq(&question.group))
+                .set((
+                    q::enemy_group.eq(&question.group),
+                    q::practice.eq(question.practice),
+                ))
                 .execute(conn)?;
         }
     }

@@ -73,6 +73,14 @@ diesel::table! {
         max_attempts_per_year -> Integer,
         retake_wait_days -> Integer,
         active -> Bool,
+        guide -> Text,
+    }
+}
+
+diesel::table! {
+    program_guide (id) {
+        id -> Integer,
+        document -> Text,
     }
 }
 
@@ -99,6 +107,7 @@ diesel::table! {
         current_version -> Integer,
         active -> Bool,
         enemy_group -> Nullable<Text>,
+        practice -> Bool,
     }
 }
 
@@ -133,6 +142,7 @@ diesel::table! {
         closed_at -> Nullable<Timestamp>,
         paused_at -> Nullable<Timestamp>,
         extra_time_percent -> Integer,
+        practice -> Bool,
     }
 }
 
@@ -392,6 +402,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     server_settings,
     certifications,
+    program_guide,
     certification_prerequisites,
     certification_domains,
     questions,

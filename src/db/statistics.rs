@@ -12,8 +12,9 @@ use diesel::prelude::*;
 /// Attempts per query: well under either backend's limit on bound parameters.
 const CHUNK: usize = 500;
 
-/// `(attempt id, user id, started_at)` of a certification's attempts in `statuses`, oldest
-/// first.
+/// `(attempt id, user id, started_at)` of a certification's live attempts in `statuses`,
+/// oldest first. Practice attempts are left out: their forms hold only practice items,
+/// taken with no stakes, and a practice try is not a first attempt.
 pub fn attempts(
     conn: &mut DbConn,
     code: &str,
@@ -22,6 +23,7 @@ pub fn attempts(
     a::table
         .filter(a::certification_code.eq(code))
         .filter(a::status.eq_any(statuses))
+        .filter(a::practice.eq(false))
         .order((a::started_at.asc(), a::id.asc()))
         .select((a::id, a::user_id, a::started_at))
         .load(conn)

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod certificate;
 pub mod delivery;
 pub mod form;
+pub mod guide;
 pub mod kinds;
 pub mod labs;
 pub mod lifecycle;

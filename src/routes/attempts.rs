@@ -5,7 +5,7 @@ use crate::error::{ApiResult, Problem};
 use crate::paging::PageQuery;
 use crate::routes::body::{json_up_to, ANSWER_BODY_BYTES};
 use crate::routes::paged;
-use crate::service::attempts::{self, SaveAnswer};
+use crate::service::attempts::{self, FormKind, SaveAnswer};
 use crate::state::AppState;
 use crate::views::{AnswerView, AttemptSummaryView, AttemptView, ResultView};
 use actix_web::{get, post, put, web, HttpRequest, HttpResponse};
@@ -29,7 +29,32 @@ pub async fn start_attempt(
     user: CandidateUser,
     code: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    let attempt = attempts::start(&state, user.0.id, code.into_inner()).await?;
+    let attempt = attempts::start(&state, user.0.id, code.into_inner(), FormKind::Live).await?;
+    Ok(HttpResponse::Created().json(attempt))
+}
+
+/// Starts a practice attempt: a form drawn by the same blueprint from the practice pool
+/// only, timed like the real exam. It needs no prerequisites, counts toward no limit or
+/// retake wait, is never proctored or certified, and its result shows every item's key
+/// and explanation.
+#[utoipa::path(
+    tag = "attempts",
+    params(("code" = String, Path, description = "certification code")),
+    responses(
+        (status = 201, body = AttemptView),
+        (status = 403, description = "`email_unverified`", body = Problem),
+        (status = 404, description = "unknown certification, or one without practice items", body = Problem),
+        (status = 409, description = "`attempt_in_progress` (another attempt, live or practice, is open)", body = Problem),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/certifications/{code}/practice")]
+pub async fn start_practice(
+    state: web::Data<AppState>,
+    user: CandidateUser,
+    code: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let attempt = attempts::start(&state, user.0.id, code.into_inner(), FormKind::Practice).await?;
     Ok(HttpResponse::Created().json(attempt))
 }
 

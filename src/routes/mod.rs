@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod certificates;
 pub mod credentials;
 pub mod fallback;
+pub mod guide;
 pub mod health;
 pub mod pages;
 mod problems;
@@ -42,7 +43,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::change_user)
         .service(catalog::list_certifications)
         .service(catalog::find_certification)
+        .service(guide::paths)
+        .service(guide::roles)
+        .service(guide::recommendations)
         .service(attempts::start_attempt)
+        .service(attempts::start_practice)
         .service(attempts::get_attempt)
         .service(attempts::save_answer)
         .service(attempts::submit_attempt)

@@ -1,5 +1,5 @@
 //! Attempts and results as the candidate sees them: never a key, an explanation, a
-//! difficulty or an original option index.
+//! difficulty or an original option index, except a practice result's review.
 
 use crate::domain::lifecycle::AttemptStatus;
 use serde::Serialize;
@@ -20,6 +20,8 @@ pub struct AttemptView {
     pub warnings: Vec<WarningView>,
     pub questions: Vec<QuestionView>,
     pub answers: Vec<AnswerView>,
+    /// A practice attempt (`POST /v1/certifications/{code}/practice`).
+    pub practice: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -97,6 +99,30 @@ pub struct ResultView {
     pub submitted_at: String,
     /// The certificate this result earned (issued or renewed), if any.
     pub certificate: Option<super::CertificateView>,
+    pub practice: bool,
+    /// A practice result only: every item's key and explanation, in form order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review: Option<Vec<PracticeItemView>>,
+}
+
+/// One item of a practice result, with what a live result never shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PracticeItemView {
+    pub question_id: String,
+    pub position: i32,
+    pub kind: crate::domain::kinds::QuestionKind,
+    /// The key, as option ids of this attempt; for `ordering`, in the right order; empty
+    /// for a lab.
+    pub correct_option_ids: Vec<String>,
+    /// The answer as saved (empty when none was).
+    pub selected: Vec<String>,
+    pub points_awarded: i32,
+    pub points_possible: i32,
+    /// Why the key is right and each distractor wrong.
+    pub explanation: Option<String>,
+    /// A lab's full-marks solution.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -127,4 +153,5 @@ pub struct AttemptSummaryView {
     pub submitted_at: Option<String>,
     pub score_percent: Option<f64>,
     pub passed: Option<bool>,
+    pub practice: bool,
 }

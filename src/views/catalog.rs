@@ -17,6 +17,9 @@ pub struct CertificationView {
     pub renewal_window_days: i32,
     pub exam: ExamView,
     pub domains: Vec<DomainView>,
+    /// The program guide's page: who it is for, skills, projects, preparation plans,
+    /// common mistakes and next certifications.
+    pub guide: crate::domain::guide::CertificationGuide,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -48,6 +51,8 @@ pub struct DomainView {
 impl From<crate::db::catalog::CertificationRecord> for CertificationView {
     fn from(record: crate::db::catalog::CertificationRecord) -> Self {
         let r = record.row;
+        // Written by the import from a validated bank; an unreadable page shows empty.
+        let guide = serde_json::from_str(&r.guide).unwrap_or_default();
         let percent = |tenths: i32| tenths as f64 / 10.0;
         CertificationView {
             exam: ExamView {
@@ -78,6 +83,47 @@ impl From<crate::db::catalog::CertificationRecord> for CertificationView {
                     questions: d.questions,
                 })
                 .collect(),
+            guide,
         }
     }
+}
+
+/// `GET /v1/me/recommendations`: the next certifications for the signed-in candidate.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationsView {
+    /// The role asked about (`?role=`), if any.
+    pub role: Option<String>,
+    /// Certifications the candidate holds (active or due for renewal).
+    pub held: Vec<String>,
+    /// Best first: renewals, the role's certifications, then next steps of what is held.
+    pub recommendations: Vec<RecommendationView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecommendationView {
+    /// The program's certification code; null for an external certification.
+    pub code: Option<String>,
+    pub title: String,
+    /// An external certification, taken with its issuer, not here.
+    pub external: bool,
+    pub issuer: Option<String>,
+    /// Why it is recommended, e.g. "recommended for SRE", "next after MLOA-F (same track)".
+    pub reasons: Vec<String>,
+    /// Whether an attempt may start now; null for an external certification.
+    pub may_start: Option<bool>,
+    /// Why not, when `may_start` is false.
+    pub blocked: Option<BlockedView>,
+}
+
+/// What a start would be refused with now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BlockedView {
+    /// The error code a start would get: `prerequisite_missing`, `retake_wait`,
+    /// `attempt_limit_reached`, `attempt_in_progress`, `attempt_under_review`,
+    /// `already_certified` or `email_unverified`.
+    pub code: String,
+    pub detail: String,
+    /// From when it would be allowed (RFC 3339 instant, or a date for a renewal window),
+    /// when that is known.
+    pub available_at: Option<String>,
 }

@@ -1,8 +1,8 @@
 //! The catalog's rules: certifications, their domains, and the prerequisite graph.
 
 use super::*;
-use crate::bank::raw::{RawCatalog, RawCertification};
-use crate::bank::{Certification, Domain, DEFAULT_PASS_BAND};
+use crate::bank::raw::{RawCatalog, RawCertification, RawDomain};
+use crate::bank::{Certification, Domain, Objective, DEFAULT_MIN_POOL_RATIO, DEFAULT_PASS_BAND};
 use crate::domain::catalog::{CutScore, Level, Percent};
 use std::collections::{BTreeMap, HashSet};
 
@@ -101,6 +101,7 @@ pub(super) fn certifications(
         let mut domains = Vec::new();
         let mut domain_lines = DomainLines::new();
         let mut domain_names = HashSet::new();
+        let mut objective_ids = HashSet::new();
         for d in &c.domain {
             let name = non_empty(errors, file, &d.get_ref().name, "a domain's name");
             if !domain_names.insert(name.clone()) {
@@ -118,7 +119,12 @@ pub(super) fn certifications(
                 1..501,
             );
             domain_lines.insert(name.clone(), file.line(d.span().start));
-            domains.push(Domain { name, questions });
+            let objectives = objectives(errors, file, &code, d.get_ref(), &mut objective_ids);
+            domains.push(Domain {
+                name,
+                questions,
+                objectives,
+            });
         }
         if domains.is_empty() {
             errors.push(
@@ -187,7 +193,14 @@ pub(super) fn certifications(
                 "retake_wait_days",
                 0..366,
             ),
+            min_pool_ratio: c
+                .min_pool_ratio
+                .as_ref()
+                .map_or(DEFAULT_MIN_POOL_RATIO, |r| {
+                    in_range(errors, file, r, "min_pool_ratio", 1..11) as usize
+                }),
             domains,
+            guide: super::guide::certification(file, &raw, c, errors),
         };
         out.push((cert, domain_lines));
     }
@@ -259,4 +272,37 @@ fn cycle_from<'a>(
         }
     }
     done.insert(node);
+}
+
+/// A domain's blueprint objectives: ids unique within the certification, each with a
+/// statement of what a candidate must be able to do.
+fn objectives(
+    errors: &mut Errors,
+    file: &SourceFile,
+    code: &str,
+    domain: &RawDomain,
+    seen: &mut HashSet<String>,
+) -> Vec<Objective> {
+    let mut out = Vec::new();
+    for o in &domain.objective {
+        let o = o.get_ref();
+        let id = non_empty(errors, file, &o.id, "an objective's id");
+        let well_formed = id.len() <= 32
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+        if !well_formed {
+            errors.at(
+                file,
+                &o.id,
+                format!("objective {id:?}: 1 to 32 of [A-Za-z0-9.-]"),
+            );
+        }
+        if !seen.insert(id.clone()) {
+            errors.at(file, &o.id, format!("duplicate objective {id} in {code}"));
+        }
+        let statement = non_empty(errors, file, &o.statement, "an objective's statement");
+        out.push(Objective { id, statement });
+    }
+    out
 }

@@ -2,34 +2,43 @@
 
 use super::raw::RawCatalog;
 use super::{Bank, BankError};
+use crate::domain::guide::ProgramGuide;
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// Loads and validates the bank in `dir`: the bank, or every error found.
+/// Loads and validates the bank in `dir`: the bank, or every error found. `dir` may list
+/// several folders joined as in `PATH` (`public-bank:private-bank`): the first holds
+/// `catalog.toml`, and each adds its certification folders.
 pub fn load(dir: &Path) -> Result<Bank, Vec<BankError>> {
     let mut errors = Errors::default();
-    let catalog_path = dir.join("catalog.toml");
-    let certifications = match read(&catalog_path, &mut errors) {
+    let roots: Vec<PathBuf> = std::env::split_paths(dir).collect();
+    let first = roots.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let catalog_path = first.join("catalog.toml");
+    let (certifications, guide) = match read(&catalog_path, &mut errors) {
         Some(text) => {
             let file = SourceFile::new(catalog_path.clone(), &text);
             match toml::from_str::<RawCatalog>(&text) {
-                Ok(raw) => certifications(&file, raw, &mut errors),
+                Ok(raw) => {
+                    let guide = guide::program(&file, &raw, &mut errors);
+                    (certifications(&file, raw, &mut errors), guide)
+                }
                 Err(e) => {
                     errors.push(&file, e.span(), format!("invalid TOML: {}", e.message()));
-                    Vec::new()
+                    (Vec::new(), ProgramGuide::default())
                 }
             }
         }
-        None => Vec::new(),
+        None => (Vec::new(), ProgramGuide::default()),
     };
-    let questions = questions(dir, &certifications, &mut errors);
+    let questions = questions(&roots, &certifications, &mut errors);
     let mut errors = errors.0;
     if errors.is_empty() {
         Ok(Bank {
             certifications: certifications.into_iter().map(|(c, _)| c).collect(),
             questions,
+            guide,
         })
     } else {
         errors.sort();
@@ -142,6 +151,7 @@ fn non_empty(
 type DomainLines = HashMap<String, usize>;
 
 mod catalog;
+mod guide;
 mod labs;
 mod questions;
 

@@ -9,9 +9,11 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
 
-/// Every `<code>/*.toml`, checked against its certification.
+/// Every `<code>/*.toml` of every root folder, checked against its certification. The
+/// first root holds `catalog.toml`; the others (a private folder of live items beside a
+/// public one of practice items, say) add question folders only.
 pub(super) fn questions(
-    dir: &Path,
+    roots: &[PathBuf],
     certifications: &[(Certification, DomainLines)],
     errors: &mut Errors,
 ) -> Vec<Question> {
@@ -21,20 +23,28 @@ pub(super) fn questions(
         .collect();
     let mut out = Vec::new();
     let mut ids: HashMap<String, String> = HashMap::new();
-    // A pool is not reported short when one of its files could not even be read.
+    // A pool is not reported short when one of its files could not be read, or one of its
+    // items is in error: the count would mislead until those are fixed.
     let mut unreadable: HashSet<String> = HashSet::new();
-    let mut folders: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect(),
-        Err(e) => {
-            errors.whole_file(dir, format!("cannot read the bank folder: {e}"));
-            return out;
+    let mut folders: Vec<PathBuf> = Vec::new();
+    for dir in roots {
+        match std::fs::read_dir(dir) {
+            Ok(entries) => {
+                let mut found: Vec<PathBuf> = entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect();
+                found.sort();
+                folders.extend(found);
+            }
+            Err(e) => {
+                errors.whole_file(dir, format!("cannot read the bank folder: {e}"));
+                return out;
+            }
         }
-    };
-    folders.sort();
+    }
+    let dir = roots.first().map_or(Path::new("."), PathBuf::as_path);
     for folder in folders {
         let name = folder
             .file_name()
@@ -64,8 +74,11 @@ pub(super) fn questions(
             match toml::from_str::<RawQuestionFile>(&text) {
                 Ok(raw) => {
                     for q in &raw.question {
-                        if let Some(question) = question(&file, cert, q, &mut ids, errors) {
-                            out.push(question);
+                        match question(&file, cert, q, &mut ids, errors) {
+                            Some(question) => out.push(question),
+                            None => {
+                                unreadable.insert(cert.code.clone());
+                            }
                         }
                     }
                 }
@@ -80,25 +93,34 @@ pub(super) fn questions(
         .iter()
         .filter(|(c, _)| !unreadable.contains(&c.code))
     {
+        let has_practice = out
+            .iter()
+            .any(|q| q.practice && q.certification_code == cert.code);
         for d in &cert.domains {
-            let pool: Vec<&Question> = out
-                .iter()
-                .filter(|q| q.certification_code == cert.code && q.domain == d.name)
-                .collect();
-            // Items of one enemy group fill one place on a form between them.
-            let mut groups = HashSet::new();
-            let slots = pool
-                .iter()
-                .filter(|q| q.group.as_ref().is_none_or(|g| groups.insert(g.as_str())))
-                .count();
-            if slots < d.questions as usize {
-                let line = lines.get(&d.name).copied().unwrap_or(1);
+            let line = lines.get(&d.name).copied().unwrap_or(1);
+            let live = slots(&out, &cert.code, &d.name, false);
+            let floor = cert.min_pool_ratio * d.questions as usize;
+            if live < floor {
                 errors.0.push(BankError {
                     file: dir.join("catalog.toml"),
                     line,
                     message: format!(
-                        "domain {:?} of {} draws {} questions but its pool holds only {slots} \
-                         that can share a form (each enemy group counts once)",
+                        "domain {:?} of {} draws {} questions but its live pool holds only \
+                         {live} that can share a form (each enemy group counts once); at \
+                         least {floor} ({}x the draw) keep forms apart",
+                        d.name, cert.code, d.questions, cert.min_pool_ratio
+                    ),
+                });
+            }
+            // Practice is optional per certification; offered, it must draw whole forms.
+            let practice = slots(&out, &cert.code, &d.name, true);
+            if has_practice && practice < d.questions as usize {
+                errors.0.push(BankError {
+                    file: dir.join("catalog.toml"),
+                    line,
+                    message: format!(
+                        "domain {:?} of {} draws {} questions but its practice pool holds \
+                         only {practice} that can share a form",
                         d.name, cert.code, d.questions
                     ),
                 });
@@ -135,6 +157,16 @@ pub(super) fn questions(
         }
     }
     out
+}
+
+/// Items of one enemy group fill one place on a form between them.
+fn slots(questions: &[Question], code: &str, domain: &str, practice: bool) -> usize {
+    let mut groups = HashSet::new();
+    questions
+        .iter()
+        .filter(|q| q.certification_code == code && q.domain == domain && q.practice == practice)
+        .filter(|q| q.group.as_ref().is_none_or(|g| groups.insert(g.as_str())))
+        .count()
 }
 
 fn question(
@@ -255,6 +287,7 @@ fn question(
         }
         name
     });
+    let metadata = metadata(file, cert, &id, &domain, q, errors);
     if errors.0.len() > before {
         return None;
     }
@@ -270,6 +303,97 @@ fn question(
         difficulty,
         explanation,
         group,
+        objective: metadata.objective,
+        practice: metadata.practice,
+        references: metadata.references,
+        tool_versions: metadata.tool_versions,
+        review_by: metadata.review_by,
         lab,
     })
+}
+
+struct Metadata {
+    objective: Option<String>,
+    practice: bool,
+    references: Vec<String>,
+    tool_versions: Vec<String>,
+    review_by: Option<chrono::NaiveDate>,
+}
+
+/// The item's objective (required once the certification has a blueprint, and one of
+/// its own domain's), its pool, and the maintenance fields.
+fn metadata(
+    file: &SourceFile,
+    cert: &Certification,
+    id: &str,
+    domain: &str,
+    q: &RawQuestion,
+    errors: &mut Errors,
+) -> Metadata {
+    let has_blueprint = cert.domains.iter().any(|d| !d.objectives.is_empty());
+    let objective = q.objective.as_ref().map(|o| o.get_ref().trim().to_string());
+    match (&q.objective, &objective) {
+        (Some(at), Some(name)) => {
+            let home = cert
+                .domains
+                .iter()
+                .find(|d| d.objectives.iter().any(|o| &o.id == name));
+            match home {
+                None => errors.at(
+                    file,
+                    at,
+                    format!(
+                        "{id}: objective {name:?} is not in the blueprint of {}",
+                        cert.code
+                    ),
+                ),
+                Some(d) if d.name != domain => errors.at(
+                    file,
+                    at,
+                    format!("{id}: objective {name} belongs to domain {:?}", d.name),
+                ),
+                Some(_) => {}
+            }
+        }
+        _ if has_blueprint => errors.at(
+            file,
+            &q.id,
+            format!("{id}: names no objective of the blueprint of {}", cert.code),
+        ),
+        _ => {}
+    }
+    let list = |field: &Option<Spanned<Vec<Spanned<String>>>>, name: &str, errors: &mut Errors| {
+        let mut out = Vec::new();
+        for v in field.iter().flat_map(|l| l.get_ref()) {
+            let text = v.get_ref().trim().to_string();
+            if text.is_empty() {
+                errors.at(file, v, format!("{id}: an entry of {name} is empty"));
+            }
+            out.push(text);
+        }
+        out
+    };
+    let references = list(&q.references, "references", errors);
+    let tool_versions = list(&q.tool_versions, "tool_versions", errors);
+    let review_by = q.review_by.as_ref().and_then(|d| {
+        let date = d.get_ref();
+        match (date.date, date.time) {
+            (Some(day), None) => chrono::NaiveDate::from_ymd_opt(
+                i32::from(day.year),
+                u32::from(day.month),
+                u32::from(day.day),
+            ),
+            _ => {
+                errors.at(file, d, format!("{id}: review_by is a date (YYYY-MM-DD)"));
+                None
+            }
+        }
+    });
+    Metadata {
+        objective,
+        practice: q.practice.as_ref().is_some_and(|p| *p.get_ref()),
+        references,
+        tool_versions,
+        review_by,
+    }
 }

@@ -87,15 +87,16 @@ pub fn finalize(
     // The last look at the evidence before the outcome is decided.
     let flags = flags::refresh(conn, attempt, timing, Some(from_db_time(ended_at)))?;
     let mut result = score(conn, attempt, closing, ended_at, now)?;
+    // A practice attempt is neither proctored nor certified: nothing to hold for review.
     let verdict = if !result.passed {
         Verdict::Fail
-    } else if timing.rules.needs_review(&flags) {
+    } else if !attempt.practice && timing.rules.needs_review(&flags) {
         Verdict::Hold
     } else {
         Verdict::Pass
     };
     let outcome = transition(closing, AttemptEvent::Score(verdict))?;
-    if outcome == AttemptStatus::Passed {
+    if outcome == AttemptStatus::Passed && !attempt.practice {
         // Issued in the transaction that records the result: both or neither.
         let earned_at = from_db_time(ended_at);
         result.certificate_number = Some(issuing::award(conn, attempt, earned_at, now)?);
@@ -111,8 +112,9 @@ pub fn finalize(
         timing.rules.integrity_score(&flags)
     );
     audit::append(conn, at, entry("score", closing, outcome, Some(detail)))?;
-    // A terminated attempt is told of by its termination, with the proctor's note.
-    if outcome != AttemptStatus::Terminated {
+    // A terminated attempt is told of by its termination, with the proctor's note; a
+    // practice result is read on the page, not mailed.
+    if outcome != AttemptStatus::Terminated && !attempt.practice {
         crate::notify::attempts::on_scored(conn, attempt, outcome, &result, &flags, None, now)?;
     }
     Ok(result)

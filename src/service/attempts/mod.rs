@@ -5,12 +5,13 @@ mod answering;
 pub mod finalise;
 pub mod labs;
 mod open;
+mod practice;
 mod start;
 mod stored;
 mod views;
 
 pub use answering::{save_answer, submit, SaveAnswer};
 pub use finalise::{finalize, sweep, CloseReason};
-pub use open::{settle, touch, Reach};
-pub use start::{redraw, start};
+pub use open::{settle, settle_candidate, touch, Reach};
+pub use start::{may_start, redraw, start, FormKind};
 pub use views::{get, list_mine, result, result_view};

@@ -18,12 +18,30 @@ use crate::state::AppState;
 use crate::views::{instant, AttemptView};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
+/// Which pool a form is drawn from, and so which rules its attempt is under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormKind {
+    /// The real exam: prerequisites, limits, review, a certificate.
+    Live,
+    /// A practice form: timed like the real one, from practice items only; no
+    /// prerequisites, limits or waits, never held or certified, keys shown afterwards.
+    Practice,
+}
+
 /// Starts an attempt at `code` for the candidate, if they may. Errors: 404 for an
-/// unknown certification; 403 `email_unverified` (while verified addresses are required)
-/// or `prerequisite_missing`; 409 `already_certified`,
-/// `attempt_in_progress` or `attempt_under_review`; 429 `retake_wait` or
-/// `attempt_limit_reached`.
-pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult<AttemptView> {
+/// unknown certification (or, for practice, one without practice items); 403
+/// `email_unverified` (while verified addresses are required) or `prerequisite_missing`;
+/// 409 `already_certified`, `attempt_in_progress` or `attempt_under_review`; 429
+/// `retake_wait` or `attempt_limit_reached`. A practice start can fail only with 404,
+/// `email_unverified` and `attempt_in_progress` (one open attempt at a time, of either
+/// kind).
+pub async fn start(
+    state: &AppState,
+    user_id: String,
+    code: String,
+    kind: FormKind,
+) -> ApiResult<AttemptView> {
+    let practice = kind == FormKind::Practice;
     let timing = Timing::of(state);
     let seed = form::new_seed();
     // An open attempt whose time is up is finished first, in a transaction of its own that
@@ -35,28 +53,19 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
         .db
         .write(move |conn| {
             let record = catalog::find(conn, &code)?.ok_or(ApiError::NotFound)?;
-            let candidate = crate::db::users::find(conn, &user_id)?
-                .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
-            if require_verified && candidate.email_verified_at.is_none() {
-                return Err(ApiError::EmailUnverified);
-            }
             let cert = record.row;
-            certificates::check_eligibility(
-                conn,
-                &user_id,
-                &code,
-                certificates::today(timing.now),
-            )?;
-            if !rows::open_for_user(conn, &user_id)?.is_empty() {
-                return Err(ApiError::another_attempt_open());
+            if practice {
+                if require_verified && !email_verified(conn, &user_id)? {
+                    return Err(ApiError::EmailUnverified);
+                }
+                if !rows::open_for_user(conn, &user_id)?.is_empty() {
+                    return Err(ApiError::another_attempt_open());
+                }
+            } else {
+                may_start(conn, &user_id, &cert, require_verified, timing.now)?;
             }
-            // A held pass is decided before the next try: its review may yet certify.
-            if rows::awaiting_review(conn, &user_id, &code)? {
-                return Err(ApiError::AttemptUnderReview);
-            }
-            check_limits(conn, &user_id, &cert, timing.now)?;
 
-            let (drawn, pool) = draw_form(conn, &code, &record.domains, &seed)?;
+            let (drawn, pool) = draw_form(conn, &code, &record.domains, &seed, practice)?;
             let pass_mark = pass_mark(&cert, &drawn, &pool);
 
             let extra_time_percent = proctoring_rows::extra_time_percent(conn, &user_id, &code)?;
@@ -78,6 +87,7 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
                 closed_at: None,
                 paused_at: None,
                 extra_time_percent,
+                practice,
             };
             let form_rows: Vec<AttemptQuestionRow> = drawn
                 .iter()
@@ -99,7 +109,7 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
                 attempt.started_at,
                 audit::Entry {
                     actor: &user_id,
-                    action: "start",
+                    action: if practice { "start_practice" } else { "start" },
                     attempt_id: Some(&attempt.id),
                     to: Some(AttemptStatus::InProgress.as_str()),
                     detail: Some(format!(
@@ -115,6 +125,38 @@ pub async fn start(state: &AppState, user_id: String, code: String) -> ApiResult
             attempt_view(conn, &attempt, timing.now)
         })
         .await
+}
+
+fn email_verified(conn: &mut DbConn, user_id: &str) -> ApiResult<bool> {
+    let candidate = crate::db::users::find(conn, user_id)?
+        .ok_or(ApiError::Unauthorized("the account no longer exists"))?;
+    Ok(candidate.email_verified_at.is_some())
+}
+
+/// Whether the candidate may start a live attempt at `cert` now; the error says why not
+/// (and, for a wait, until when): a verified address (while required), the
+/// prerequisites, not already certified, no other open attempt, no pass awaiting review,
+/// the yearly limit and the retake wait. The same rules decide a start and a
+/// recommendation.
+pub fn may_start(
+    conn: &mut DbConn,
+    user_id: &str,
+    cert: &catalog::CertificationRow,
+    require_verified: bool,
+    now: DateTime<Utc>,
+) -> ApiResult<()> {
+    if require_verified && !email_verified(conn, user_id)? {
+        return Err(ApiError::EmailUnverified);
+    }
+    certificates::check_eligibility(conn, user_id, &cert.code, certificates::today(now))?;
+    if !rows::open_for_user(conn, user_id)?.is_empty() {
+        return Err(ApiError::another_attempt_open());
+    }
+    // A held pass is decided before the next try: its review may yet certify.
+    if rows::awaiting_review(conn, user_id, &cert.code)? {
+        return Err(ApiError::AttemptUnderReview);
+    }
+    check_limits(conn, user_id, cert, now)
 }
 
 /// `max_attempts_per_year` in any 365 days, and `retake_wait_days` after a failure.
@@ -185,7 +227,8 @@ fn pass_mark(
     scoring::angoff_mark(&weighted, band)
 }
 
-/// A certification's pool as stored: (domain, current version) of each active question.
+/// A certification's pool as stored: (domain, enemy group, current version) of each active
+/// question.
 type PoolRows = Vec<(String, Option<String>, VersionRow)>;
 
 /// Draws a form of certification `code` with these `domains` from `seed` over its current
@@ -195,12 +238,17 @@ fn draw_form(
     code: &str,
     domains: &[catalog::DomainRow],
     seed: &form::Seed,
+    practice: bool,
 ) -> ApiResult<(Vec<form::DrawnItem>, PoolRows)> {
     let domains: Vec<(String, usize)> = domains
         .iter()
         .map(|d| (d.name.clone(), d.questions as usize))
         .collect();
-    let pool = rows::pool(conn, code)?;
+    let pool = rows::pool(conn, code, practice)?;
+    // A certification without a practice pool offers no practice forms.
+    if practice && pool.is_empty() {
+        return Err(ApiError::NotFound);
+    }
     let items: Vec<PoolItem> = pool
         .iter()
         .map(|(domain, group, v)| {
@@ -229,5 +277,12 @@ pub fn redraw(conn: &mut DbConn, attempt_id: &str) -> ApiResult<Vec<form::DrawnI
         .ok()
         .and_then(|bytes| bytes.try_into().ok())
         .ok_or_else(|| ApiError::internal("a stored seed is not 32 bytes of hex"))?;
-    Ok(draw_form(conn, &record.row.code, &record.domains, &seed)?.0)
+    Ok(draw_form(
+        conn,
+        &record.row.code,
+        &record.domains,
+        &seed,
+        attempt.practice,
+    )?
+    .0)
 }

@@ -95,6 +95,7 @@ pub async fn list_mine(
                         submitted_at: result.map(|r| instant(&from_db_time(r.submitted_at))),
                         score_percent: result.map(|r| f64::from(r.score_tenths) / 10.0),
                         passed: result.map(|r| r.passed),
+                        practice: a.practice,
                     })
                 })
                 .collect::<ApiResult<_>>()?;
@@ -178,6 +179,7 @@ pub(super) fn attempt_view(
             .collect(),
         questions,
         answers: answer_views,
+        practice: attempt.practice,
     })
 }
 
@@ -237,5 +239,7 @@ pub fn result_view(
             .collect(),
         submitted_at: instant(&from_db_time(result.submitted_at)),
         certificate,
+        practice: attempt.practice,
+        review: super::practice::review(conn, attempt)?,
     })
 }
