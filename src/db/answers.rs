@@ -27,6 +27,7 @@ pub struct AttemptQuestionRow {
 pub struct VersionRow {
     pub question_id: String,
     pub version: i32,
+    pub domain: String,
     pub kind: String,
     pub stem: String,
     pub options: String,

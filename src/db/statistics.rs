@@ -1,7 +1,7 @@
 //! What item statistics read: a certification's scored attempts, their forms and their
 //! answers, in bulk.
 
-use super::attempts::{AnswerRow, AttemptQuestionRow, VersionRow};
+use super::attempts::VersionRow;
 use super::schema::{
     answers as an, attempt_questions as aq, attempts as a, question_versions as qv,
 };
@@ -29,37 +29,61 @@ pub fn attempts(
         .load(conn)
 }
 
-/// The forms of these attempts with each question's stored content.
-pub fn forms(
-    conn: &mut DbConn,
-    ids: &[String],
-) -> QueryResult<Vec<(AttemptQuestionRow, VersionRow)>> {
+/// One question of a scored form with its answer, as much as statistics need: not the
+/// texts, nor a lab's artifact (only whether one was saved).
+#[derive(Debug, Queryable)]
+pub struct FormAnswer {
+    pub attempt_id: String,
+    pub position: i32,
+    pub question_id: String,
+    pub version: i32,
+    pub option_order: String,
+    pub option_ids: String,
+    /// None when the question was not answered.
+    pub selected: Option<String>,
+    /// A lab's stored grade (a `Grade` as JSON).
+    pub grade: Option<String>,
+    pub has_artifact: Option<bool>,
+}
+
+/// Every question of these attempts' forms with its answer, one query per chunk.
+pub fn form_answers(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<FormAnswer>> {
     let mut out = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         out.extend(
             aq::table
-                .inner_join(
-                    qv::table.on(qv::question_id
-                        .eq(aq::question_id)
-                        .and(qv::version.eq(aq::version))),
+                .left_join(
+                    an::table.on(an::attempt_id
+                        .eq(aq::attempt_id)
+                        .and(an::position.eq(aq::position))),
                 )
                 .filter(aq::attempt_id.eq_any(chunk))
-                .select((AttemptQuestionRow::as_select(), VersionRow::as_select()))
-                .load::<(AttemptQuestionRow, VersionRow)>(conn)?,
+                .select((
+                    aq::attempt_id,
+                    aq::position,
+                    aq::question_id,
+                    aq::version,
+                    aq::option_order,
+                    aq::option_ids,
+                    an::selected.nullable(),
+                    an::grade.nullable(),
+                    an::artifact.is_not_null().nullable(),
+                ))
+                .load::<FormAnswer>(conn)?,
         );
     }
     Ok(out)
 }
 
-/// The answers of these attempts.
-pub fn answers(conn: &mut DbConn, ids: &[String]) -> QueryResult<Vec<AnswerRow>> {
+/// Every stored version of these questions: read once, not once per form they sit on.
+pub fn versions(conn: &mut DbConn, question_ids: &[String]) -> QueryResult<Vec<VersionRow>> {
     let mut out = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
+    for chunk in question_ids.chunks(CHUNK) {
         out.extend(
-            an::table
-                .filter(an::attempt_id.eq_any(chunk))
-                .select(AnswerRow::as_select())
-                .load::<AnswerRow>(conn)?,
+            qv::table
+                .filter(qv::question_id.eq_any(chunk))
+                .select(VersionRow::as_select())
+                .load::<VersionRow>(conn)?,
         );
     }
     Ok(out)

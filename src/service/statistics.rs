@@ -2,11 +2,15 @@
 //! discrimination and efficiency, and the test's reliability, from its scored attempts
 //! (formulas in [`crate::domain::statistics`]).
 
+use crate::db::attempts::{AttemptQuestionRow, VersionRow};
+use crate::db::statistics::FormAnswer;
 use crate::db::{catalog, statistics as rows, DbConn};
+use crate::domain::kinds::QuestionKind;
 use crate::domain::lifecycle::AttemptStatus;
 use crate::domain::statistics::{self, Observation};
 use crate::error::{ApiError, ApiResult};
-use crate::service::attempts::finalise::score_item;
+use crate::service::attempts::finalise::{choice_right, score_item};
+use crate::service::attempts::{decode, kind_of};
 use crate::views::{ItemStatisticsView, StatisticsView, TestStatisticsView};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -34,39 +38,66 @@ pub fn compute(conn: &mut DbConn, code: &str, all_attempts: bool) -> ApiResult<S
         .filter(|(_, user, _)| all_attempts || seen.insert(user.clone()))
         .map(|(id, _, _)| id)
         .collect();
-    let forms = rows::forms(conn, &ids)?;
-    let answers = rows::answers(conn, &ids)?;
-    let answer_of: HashMap<(&str, i32), &crate::db::attempts::AnswerRow> = answers
+    let forms = rows::form_answers(conn, &ids)?;
+    let question_ids: Vec<String> = forms
         .iter()
-        .map(|a| ((a.attempt_id.as_str(), a.position), a))
+        .map(|q| q.question_id.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
         .collect();
+    // Each version decoded once, however many forms hold it.
+    let mut versions: HashMap<(String, i32), Version> = HashMap::new();
+    for row in rows::versions(conn, &question_ids)? {
+        let version = Version {
+            kind: kind_of(&row)?,
+            correct: decode(&row.correct)?,
+            row,
+        };
+        versions.insert(
+            (version.row.question_id.clone(), version.row.version),
+            version,
+        );
+    }
 
     // Each attempt's items: (question id, version, domain, kind, awarded, points).
-    type Scored = (String, i32, String, String, i64, i64);
-    let mut by_attempt: BTreeMap<&str, Vec<Scored>> = BTreeMap::new();
-    for (question, version) in &forms {
-        let answer = answer_of
-            .get(&(question.attempt_id.as_str(), question.position))
-            .copied();
-        // An unanswered lab earns nothing: no need to read its checks.
-        let item = match (answer, &version.lab) {
-            (None, Some(_)) => crate::domain::scoring::ScoredItem {
-                domain: question.domain.clone(),
-                points: version.points.into(),
-                awarded: 0,
-            },
-            _ => score_item(question, version, answer)?.0,
+    type Scored<'a> = (&'a str, i32, &'a str, &'a str, i64, i64);
+    let mut by_attempt: BTreeMap<&str, Vec<Scored<'_>>> = BTreeMap::new();
+    for item in &forms {
+        let v = versions
+            .get(&(item.question_id.clone(), item.version))
+            .ok_or_else(|| ApiError::internal("a form names a version that is not stored"))?;
+        let points = i64::from(v.row.points);
+        let awarded = if v.kind.rules().answered_with_artifact() {
+            lab_points(conn, item, &v.row)?
+        } else {
+            match &item.selected {
+                Some(selected) => {
+                    let right = choice_right(
+                        v.kind,
+                        &v.correct,
+                        &item.option_ids,
+                        &item.option_order,
+                        selected,
+                    )?;
+                    if right {
+                        points
+                    } else {
+                        0
+                    }
+                }
+                None => 0,
+            }
         };
         by_attempt
-            .entry(question.attempt_id.as_str())
+            .entry(item.attempt_id.as_str())
             .or_default()
             .push((
-                version.question_id.clone(),
-                version.version,
-                question.domain.clone(),
-                version.kind.clone(),
-                item.awarded,
-                item.points,
+                v.row.question_id.as_str(),
+                v.row.version,
+                v.row.domain.as_str(),
+                v.row.kind.as_str(),
+                awarded,
+                points,
             ));
     }
 
@@ -86,8 +117,8 @@ pub fn compute(conn: &mut DbConn, code: &str, all_attempts: bool) -> ApiResult<S
                 continue;
             }
             observations
-                .entry((id.clone(), *version))
-                .or_insert_with(|| (domain.clone(), kind.clone(), Vec::new()))
+                .entry((id.to_string(), *version))
+                .or_insert_with(|| (domain.to_string(), kind.to_string(), Vec::new()))
                 .2
                 .push(Observation {
                     item: *got as f64 / *points as f64,
@@ -134,6 +165,41 @@ pub fn compute(conn: &mut DbConn, code: &str, all_attempts: bool) -> ApiResult<S
         },
         items,
     })
+}
+
+/// A stored question version with what scoring needs of it decoded.
+struct Version {
+    row: VersionRow,
+    kind: QuestionKind,
+    correct: Vec<usize>,
+}
+
+/// The points a lab earned: from the grade stored with its answer (only the total is
+/// read), graded now as scoring would when an artifact was saved without one, else 0.
+fn lab_points(conn: &mut DbConn, item: &FormAnswer, version: &VersionRow) -> ApiResult<i64> {
+    #[derive(serde::Deserialize)]
+    struct Points {
+        points_awarded: i32,
+    }
+    if let Some(grade) = &item.grade {
+        return Ok(decode::<Points>(grade)?.points_awarded.into());
+    }
+    if item.has_artifact != Some(true) {
+        return Ok(0);
+    }
+    let answer = crate::db::attempts::answer(conn, &item.attempt_id, item.position)?
+        .ok_or_else(|| ApiError::internal("a saved lab answer went missing"))?;
+    let question = AttemptQuestionRow {
+        attempt_id: item.attempt_id.clone(),
+        position: item.position,
+        public_id: String::new(),
+        question_id: item.question_id.clone(),
+        version: item.version,
+        domain: version.domain.clone(),
+        option_order: item.option_order.clone(),
+        option_ids: item.option_ids.clone(),
+    };
+    Ok(score_item(&question, version, Some(&answer))?.0.awarded)
 }
 
 /// The statistics as a table, for `invigil bank stats`.

@@ -78,7 +78,7 @@ fn seed(
         .iter()
         .map(|d| (d.name.clone(), d.questions as usize))
         .collect();
-    let pool_rows = invigil::db::attempts::pool(conn, code)?;
+    let pool_rows = invigil::db::attempts::pool(conn, code, false)?;
     let pool: Vec<form::PoolItem> = pool_rows
         .iter()
         .map(|(domain, group, v)| form::PoolItem {
@@ -142,6 +142,7 @@ fn seed(
                 closed_at: Some(at + chrono::Duration::minutes(100)),
                 paused_at: None,
                 extra_time_percent: 0,
+                practice: false,
             })
             .execute(conn)?;
         let mut questions = Vec::with_capacity(drawn.len());

@@ -183,17 +183,13 @@ pub fn score_item(
     }
     let correct: Vec<usize> = decode(&version.correct)?;
     let right = match answer {
-        Some(answer) => {
-            let ids: Vec<String> = decode(&question.option_ids)?;
-            let order: Vec<usize> = decode(&question.option_order)?;
-            let selected: Vec<String> = decode(&answer.selected)?;
-            let original: Vec<usize> = selected
-                .iter()
-                .filter_map(|id| ids.iter().position(|o| o == id))
-                .map(|shown| order[shown])
-                .collect();
-            kind.rules().is_right(&correct, &original)
-        }
+        Some(answer) => choice_right(
+            kind,
+            &correct,
+            &question.option_ids,
+            &question.option_order,
+            &answer.selected,
+        )?,
         None => false,
     };
     let item = ScoredItem {
@@ -202,6 +198,27 @@ pub fn score_item(
         awarded: if right { points } else { 0 },
     };
     Ok((item, None))
+}
+
+/// Whether a saved choice answer is right: the candidate's option ids (`selected`, JSON)
+/// mapped back through the form's `option_ids` and `option_order` (JSON, as stored) to
+/// the bank's option indices, judged by the kind's rule against the key `correct`.
+pub fn choice_right(
+    kind: crate::domain::kinds::QuestionKind,
+    correct: &[usize],
+    option_ids: &str,
+    option_order: &str,
+    selected: &str,
+) -> ApiResult<bool> {
+    let ids: Vec<String> = decode(option_ids)?;
+    let order: Vec<usize> = decode(option_order)?;
+    let selected: Vec<String> = decode(selected)?;
+    let original: Vec<usize> = selected
+        .iter()
+        .filter_map(|id| ids.iter().position(|o| o == id))
+        .map(|shown| order[shown])
+        .collect();
+    Ok(kind.rules().is_right(correct, &original))
 }
 
 #[derive(Serialize, Deserialize)]

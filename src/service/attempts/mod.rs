@@ -14,4 +14,5 @@ pub use answering::{save_answer, submit, SaveAnswer};
 pub use finalise::{finalize, sweep, CloseReason};
 pub use open::{settle, settle_candidate, touch, Reach};
 pub use start::{may_start, redraw, start, FormKind};
+pub use stored::{decode, kind_of};
 pub use views::{get, list_mine, result, result_view};
