@@ -86,6 +86,7 @@ pub struct LearningPath {
 
 /// One line of the role table: a job and the certifications recommended for it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[schema(as = JobRole)]
 pub struct Role {
     pub id: String,
     pub name: String,

@@ -34,7 +34,37 @@ const BROKEN: &[(&str, &str, &str)] = &[
     (
         "groups_leave_too_few",
         "catalog.toml:17",
-        "domain \"Basics\" of T-ONE draws 2 questions but its pool holds only 1 that can share a form",
+        "domain \"Basics\" of T-ONE draws 2 questions but its live pool holds only 1 that can share a form",
+    ),
+    (
+        "objective_unknown",
+        "P-BASE/live.toml:5",
+        "PB-1: objective \"B-9.9\" is not in the blueprint of P-BASE",
+    ),
+    (
+        "objective_missing",
+        "P-BASE/live.toml:15",
+        "PB-2: names no objective of the blueprint of P-BASE",
+    ),
+    (
+        "practice_pool_short",
+        "catalog.toml:38",
+        "domain \"Basics\" of P-BASE draws 2 questions but its practice pool holds only 1",
+    ),
+    (
+        "review_by_datetime",
+        "P-BASE/live.toml:19",
+        "PB-2: review_by is a date (YYYY-MM-DD)",
+    ),
+    (
+        "guide_unknown_next",
+        "catalog.toml:31",
+        "unknown next certification \"P-NOPE\" of P-BASE",
+    ),
+    (
+        "role_unknown_path",
+        "catalog.toml:80",
+        "role platform-engineer names unknown path \"devops\"",
     ),
     (
         "group_malformed",
@@ -44,7 +74,7 @@ const BROKEN: &[(&str, &str, &str)] = &[
     (
         "pool_too_small",
         "catalog.toml:17",
-        "domain \"Basics\" of T-ONE draws 5 questions but its pool holds only 4",
+        "domain \"Basics\" of T-ONE draws 5 questions but its live pool holds only 4",
     ),
     (
         "pass_mark_outside_band",
@@ -236,9 +266,99 @@ fn the_shipped_bank_passes_bank_check_and_prints_its_pools() {
     for code in ["MLOA-F", "MLOA-P", "MLOA-AA", "MLOA-AG"] {
         assert!(printed.contains(code));
     }
+    assert!(printed.contains("after enemy groups, "), "{printed}");
+    assert!(printed.contains("draws  8"), "{printed}");
+    assert!(!printed.contains("warning"), "{printed}");
     assert!(
-        printed.contains("after enemy groups), draws  8"),
+        printed.contains("review: 0 items past their review_by date, 0 without one"),
         "{printed}"
+    );
+}
+
+#[test]
+fn item_metadata_practice_pools_and_the_guide_load_from_the_bank() {
+    let bank = bank::load(&fixture("practice")).unwrap();
+    let item = |id: &str| bank.questions.iter().find(|q| q.id == id).unwrap();
+    let first = item("PB-1");
+    assert_eq!(first.objective.as_deref(), Some("B-1.1"));
+    assert_eq!(first.references, ["A handbook, ch. 2"]);
+    assert_eq!(first.tool_versions, ["tool>=1.0"]);
+    assert_eq!(
+        first.review_by,
+        chrono::NaiveDate::from_ymd_opt(2026, 6, 30)
+    );
+    assert!(!first.practice && item("PB-PRA-1").practice);
+    assert_eq!(bank.pool("P-BASE", "Basics").count(), 4);
+    assert_eq!(bank.pool_of("P-BASE", "Basics", true).count(), 2);
+    assert!(bank.offers_practice("P-BASE") && !bank.offers_practice("P-NEXT"));
+    let base = &bank.certifications[0];
+    assert_eq!(base.domains[0].objectives.len(), 2);
+    assert_eq!(base.guide.next[0].title, "Practice Next");
+    assert_eq!(bank.guide.roles[0].certifications, ["P-NEXT", "P-BASE"]);
+
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    let summary = bank.summary(today);
+    for line in [
+        "8 questions (2 practice)",
+        "draws  2, practice 2  warning: under 3x the draw",
+        "blueprint: 2 objectives, 2 covered by live items",
+        "B-1.2    live   2, practice  0  Pick the right answers.",
+        "review: 1 items past their review_by date, 6 without one",
+        "PB-1 was due for review on 2026-06-30",
+    ] {
+        assert!(summary.contains(line), "{line:?} in {summary}");
+    }
+    // Before the date, nothing is due.
+    let earlier = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    assert!(bank.summary(earlier).contains("review: 0 items past"));
+}
+
+#[test]
+fn a_bank_split_over_two_folders_loads_as_one() {
+    // Public: the catalog and the practice items; private: the live items.
+    let root = tempfile::tempdir().unwrap();
+    let (public, private) = (root.path().join("public"), root.path().join("private"));
+    for dir in [&public, &private] {
+        std::fs::create_dir_all(dir.join("P-BASE")).unwrap();
+    }
+    std::fs::create_dir_all(private.join("P-NEXT")).unwrap();
+    let from = fixture("practice");
+    std::fs::copy(from.join("catalog.toml"), public.join("catalog.toml")).unwrap();
+    for (file, to) in [
+        ("P-BASE/practice.toml", &public),
+        ("P-BASE/live.toml", &private),
+        ("P-NEXT/live.toml", &private),
+    ] {
+        std::fs::copy(from.join(file), to.join(file)).unwrap();
+    }
+    let joined = std::env::join_paths([&public, &private]).unwrap();
+    let split = bank::load(std::path::Path::new(&joined)).unwrap();
+    let whole = bank::load(&from).unwrap();
+    let ids = |b: &bank::Bank| {
+        let mut ids: Vec<String> = b.questions.iter().map(|q| q.id.clone()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(ids(&split), ids(&whole));
+    // The public half alone is refused: its live pools are empty.
+    let errors = bank::load(&public).unwrap_err();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.message.contains("live pool holds only 0")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_lowered_pool_floor_is_allowed_and_reported() {
+    let bank = bank::load(&fixture("labs")).unwrap();
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 3).unwrap();
+    assert!(
+        bank.summary(today)
+            .contains("warning: min_pool_ratio = 1 lowers the floor of 2x the draw"),
+        "{}",
+        bank.summary(today)
     );
 }
 
@@ -344,14 +464,43 @@ fn the_shipped_bank_meets_the_program() {
     );
     for c in &bank.certifications {
         assert!((4..=6).contains(&c.domains.len()), "{}", c.code);
+        assert_eq!(c.min_pool_ratio, bank::DEFAULT_MIN_POOL_RATIO, "{}", c.code);
+        assert!(
+            bank.offers_practice(&c.code),
+            "{} has no practice pool",
+            c.code
+        );
         for d in &c.domains {
             assert!(
-                bank.slots(&c.code, &d.name) >= 2 * d.questions as usize,
+                bank.slots(&c.code, &d.name) >= 3 * d.questions as usize,
                 "{} {}",
                 c.code,
                 d.name
             );
+            // Every objective measured by live items, and practised.
+            for o in &d.objectives {
+                for practice in [false, true] {
+                    assert!(
+                        bank.pool_of(&c.code, &d.name, practice)
+                            .any(|q| q.objective.as_deref() == Some(o.id.as_str())),
+                        "{} {} (practice: {practice})",
+                        c.code,
+                        o.id
+                    );
+                }
+            }
+            assert!(
+                !d.objectives.is_empty(),
+                "{} {} has no objectives",
+                c.code,
+                d.name
+            );
         }
+        assert!(
+            !c.guide.audience.is_empty() && !c.guide.next.is_empty(),
+            "{}",
+            c.code
+        );
         let pool: Vec<_> = bank
             .questions
             .iter()
@@ -413,7 +562,7 @@ async fn current(app: &TestApp, question: &str) -> ((i32, bool), Option<(i32, St
                 .find(&question)
                 .select((current_version, active))
                 .get_result(conn)?;
-            let drawn = invigil::db::attempts::pool(conn, "MLOA-F")?
+            let drawn = invigil::db::attempts::pool(conn, "MLOA-F", false)?
                 .into_iter()
                 .find(|(_, _, v)| v.question_id == question)
                 .map(|(_, _, v)| (v.version, v.stem));
@@ -478,9 +627,10 @@ both_backends! {
         let list: Vec<Value> = serde_json::from_str(&text).unwrap();
         let codes: Vec<&str> = list.iter().map(|c| c["code"].as_str().unwrap()).collect();
         assert_eq!(codes, ["MLOA-F", "MLOA-P", "MLOA-AA", "MLOA-AG"]);
-        // The catalog never carries questions, keys or explanations.
-        for leak in ["stem", "correct", "explanation", "difficulty"] {
-            assert!(!text.contains(leak), "{leak} in the catalog");
+        // The catalog never carries questions, keys or explanations (as fields: the
+        // guide's prose may well say "system" or "correct").
+        for leak in ["stem", "correct", "explanation", "difficulty", "options"] {
+            assert!(!text.contains(&format!("\"{leak}\":")), "{leak} in the catalog");
         }
     }
 
