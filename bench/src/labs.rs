@@ -43,6 +43,13 @@ pub fn bench_bank(shipped: &Path, dir: &Path) -> anyhow::Result<PathBuf> {
             "\n  [[certification.domain]]\n  name = \"{}\"\n  questions = {}\n",
             d.name, d.questions
         ));
+        // The copied items name MLOA-F's objectives: the copy keeps its blueprint.
+        for o in &d.objectives {
+            entry.push_str(&format!(
+                "\n    [[certification.domain.objective]]\n    id = {:?}\n    statement = {:?}\n",
+                o.id, o.statement
+            ));
+        }
     }
     let catalog = out.join("catalog.toml");
     let mut text = std::fs::read_to_string(&catalog)?;
