@@ -233,7 +233,8 @@ impl Bank {
     }
 }
 
-fn slots_of<'a>(pool: impl Iterator<Item = &'a Question>) -> usize {
+/// One place per ungrouped item and per enemy group: how many items could share a form.
+pub(crate) fn slots_of<'a>(pool: impl Iterator<Item = &'a Question>) -> usize {
     let mut groups = std::collections::HashSet::new();
     pool.filter(|q| match &q.group {
         Some(g) => groups.insert(g.clone()),

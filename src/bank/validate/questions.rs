@@ -161,12 +161,11 @@ pub(super) fn questions(
 
 /// Items of one enemy group fill one place on a form between them.
 fn slots(questions: &[Question], code: &str, domain: &str, practice: bool) -> usize {
-    let mut groups = HashSet::new();
-    questions
-        .iter()
-        .filter(|q| q.certification_code == code && q.domain == domain && q.practice == practice)
-        .filter(|q| q.group.as_ref().is_none_or(|g| groups.insert(g.as_str())))
-        .count()
+    crate::bank::slots_of(
+        questions.iter().filter(|q| {
+            q.certification_code == code && q.domain == domain && q.practice == practice
+        }),
+    )
 }
 
 fn question(
