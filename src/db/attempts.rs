@@ -330,10 +330,13 @@ pub fn quiet(conn: &mut DbConn, since: NaiveDateTime) -> QueryResult<Vec<String>
     };
     let sql = format!(
         "SELECT a.id AS id FROM attempts a \
+         LEFT JOIN attempt_rule_states s ON s.attempt_id = a.id \
          WHERE a.status = {p1} \
          AND NOT EXISTS (SELECT 1 FROM attempt_flags f WHERE f.attempt_id = a.id AND f.rule = 'heartbeat_gap') \
-         AND COALESCE((SELECT MAX(e.received_at) FROM attempt_events e \
-                       WHERE e.attempt_id = a.id AND e.kind = 'heartbeat'), a.started_at) < {p2} \
+         AND COALESCE(s.last_heartbeat_at, \
+                      (SELECT MAX(e.received_at) FROM attempt_events e \
+                       WHERE e.attempt_id = a.id AND e.kind = 'heartbeat' AND s.attempt_id IS NULL), \
+                      a.started_at) < {p2} \
          LIMIT 500"
     );
     let rows: Vec<IdRow> = diesel::sql_query(sql)

@@ -18,6 +18,7 @@ pub mod group_commit;
 pub mod outbox;
 pub mod partner_usage;
 pub mod proctoring;
+pub mod rule_states;
 pub mod schema;
 pub mod server_settings;
 pub mod statistics;

@@ -140,32 +140,6 @@ pub fn clients(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<(String, 
     Ok(from_events)
 }
 
-/// Whether this attempt has seen this client (address and user agent) before.
-pub fn known_client(
-    conn: &mut DbConn,
-    attempt_id: &str,
-    addr: &str,
-    user_agent: &str,
-) -> QueryResult<bool> {
-    let in_saves = diesel::select(diesel::dsl::exists(
-        sv::table
-            .filter(sv::attempt_id.eq(attempt_id))
-            .filter(sv::client_addr.eq(addr))
-            .filter(sv::user_agent.eq(user_agent)),
-    ))
-    .get_result(conn)?;
-    if in_saves {
-        return Ok(true);
-    }
-    diesel::select(diesel::dsl::exists(
-        ev::table
-            .filter(ev::attempt_id.eq(attempt_id))
-            .filter(ev::client_addr.eq(addr))
-            .filter(ev::user_agent.eq(user_agent)),
-    ))
-    .get_result(conn)
-}
-
 pub fn flags(conn: &mut DbConn, attempt_id: &str) -> QueryResult<Vec<FlagRow>> {
     fl::table
         .filter(fl::attempt_id.eq(attempt_id))

@@ -181,6 +181,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    attempt_rule_states (attempt_id) {
+        attempt_id -> Text,
+        state -> Text,
+        last_heartbeat_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     attempt_pauses (attempt_id, paused_at) {
         attempt_id -> Text,
         paused_at -> Timestamp,
@@ -418,6 +426,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     attempt_events,
     answer_saves,
     attempt_flags,
+    attempt_rule_states,
     attempt_pauses,
     attempt_warnings,
     accommodations,

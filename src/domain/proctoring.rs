@@ -2,7 +2,9 @@
 //! once with its evidence, and an integrity score. Pure: the caller brings the history.
 
 use chrono::{DateTime, Duration, Utc};
-use std::collections::BTreeSet;
+
+mod state;
+pub use state::{RuleState, MAX_CLIENTS};
 
 /// What a client may report, as `type` of an event.
 #[derive(
@@ -59,7 +61,10 @@ impl EventType {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Flag {
     MultipleFaces,
     FaceNotDetected,
@@ -179,7 +184,7 @@ pub struct EventFact {
 }
 
 /// Where one event or save came from.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub struct ClientFact {
     pub addr: String,
     pub user_agent: String,
@@ -206,127 +211,19 @@ pub struct Observation<'a> {
     pub running: bool,
 }
 
-impl Observation<'_> {
-    /// The time from `a` to `b` that the attempt was not paused.
-    fn unpaused(&self, a: DateTime<Utc>, b: DateTime<Utc>) -> Duration {
-        let paused: Duration = self
-            .pauses
-            .iter()
-            .map(|p| {
-                let from = p.from.max(a);
-                let until = p.until.unwrap_or(self.now).min(b);
-                (until - from).max(Duration::zero())
-            })
-            .sum();
-        b - a - paused
-    }
-}
-
-/// Every flag the history justifies, with its evidence.
+/// Every flag the history justifies, with its evidence, in the rules' order: the
+/// history replayed through [`RuleState`].
 pub fn evaluate(obs: &Observation<'_>, rules: &Rules) -> Vec<(Flag, String)> {
-    let mut flags = Vec::new();
-    let of = |kind: &'static str| obs.events.iter().filter(move |e| e.kind == kind);
-    let stamp = |t: DateTime<Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-
-    if let Some(first) = of("multiple_faces").next() {
-        flags.push((
-            Flag::MultipleFaces,
-            format!("multiple faces reported at {}", stamp(first.at)),
-        ));
-    }
-    let faces: Vec<DateTime<Utc>> = of("face_not_detected").map(|e| e.at).collect();
-    let n = rules.face_not_detected_count.max(1);
-    if let Some(w) = faces
-        .windows(n)
-        .find(|w| w[n - 1] - w[0] <= rules.face_not_detected_window)
-    {
-        flags.push((
-            Flag::FaceNotDetected,
-            format!(
-                "{n} face_not_detected events between {} and {}",
-                stamp(w[0]),
-                stamp(w[n - 1])
-            ),
-        ));
-    }
-    if let Some(detail) = focus_lost(obs, rules) {
-        flags.push((Flag::FocusLost, detail));
-    }
-    if let Some(first) = of("fullscreen_exit").next() {
-        flags.push((
-            Flag::FullscreenExit,
-            format!("left full screen at {}", stamp(first.at)),
-        ));
-    }
-    if let Some(first) = obs
+    let events: Vec<(EventType, DateTime<Utc>)> = obs
         .events
         .iter()
-        .find(|e| e.kind == "copy" || e.kind == "paste")
-    {
-        flags.push((
-            Flag::CopyPaste,
-            format!("{} at {}", first.kind, stamp(first.at)),
-        ));
-    }
-    if let Some(detail) = heartbeat_gap(obs, rules) {
-        flags.push((Flag::HeartbeatGap, detail));
-    }
-    let distinct: BTreeSet<&ClientFact> = obs.clients.iter().collect();
-    if distinct.len() > 1 {
-        let seen: Vec<String> = distinct
-            .iter()
-            .map(|c| format!("{} ({})", c.addr, c.user_agent))
-            .collect();
-        flags.push((
-            Flag::ClientChanged,
-            format!("answers or events from {}", seen.join(", ")),
-        ));
-    }
+        .filter_map(|e| EventType::parse(&e.kind).map(|kind| (kind, e.at)))
+        .collect();
+    let (mut state, mut flags) =
+        RuleState::replay(obs.started_at, &events, obs.clients, obs.pauses, rules);
+    flags.extend(state.silence(obs.now, obs.running, rules));
+    flags.sort_by_key(|(flag, _)| *flag);
     flags
-}
-
-fn focus_lost(obs: &Observation<'_>, rules: &Rules) -> Option<String> {
-    let losses = obs.events.iter().filter(|e| e.kind == "focus_lost").count();
-    if losses >= rules.focus_lost_count {
-        return Some(format!("focus lost {losses} times"));
-    }
-    // A loss that lasted too long: regained late, or not at all while the attempt runs.
-    let mut lost_at: Option<DateTime<Utc>> = None;
-    for e in obs.events {
-        match e.kind.as_str() {
-            "focus_lost" if lost_at.is_none() => lost_at = Some(e.at),
-            "focus_regained" => {
-                if let Some(start) = lost_at.take() {
-                    let lost = obs.unpaused(start, e.at);
-                    if lost > rules.focus_lost_longest {
-                        return Some(format!("focus lost for {} s", lost.num_seconds()));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let lost = obs.unpaused(lost_at?, obs.now);
-    (obs.running && lost > rules.focus_lost_longest)
-        .then(|| format!("focus lost for {} s and not regained", lost.num_seconds()))
-}
-
-fn heartbeat_gap(obs: &Observation<'_>, rules: &Rules) -> Option<String> {
-    let mut last = obs.started_at;
-    for e in obs.events.iter().filter(|e| e.kind == "heartbeat") {
-        let gap = obs.unpaused(last, e.at);
-        if gap > rules.heartbeat_gap {
-            return Some(format!(
-                "no heartbeat for {} s before {}",
-                gap.num_seconds(),
-                e.at.to_rfc3339()
-            ));
-        }
-        last = e.at;
-    }
-    let gap = obs.unpaused(last, obs.now);
-    (obs.running && gap > rules.heartbeat_gap)
-        .then(|| format!("no heartbeat for {} s", gap.num_seconds()))
 }
 
 #[cfg(test)]

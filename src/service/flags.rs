@@ -1,33 +1,38 @@
-//! Flags: the proctoring rules run over what is stored of an attempt, each newly due flag
-//! raised once. Called from below by whatever touches an attempt (a save from a new
-//! client, an event, the silence sweep, finalisation); it calls nothing above it.
+//! Flags: the proctoring rules applied to each attempt's rule state, one signal at a
+//! time, each newly due flag raised once. Called from below by whatever touches an
+//! attempt (an event, a save from a new client, a pause, the silence sweep,
+//! finalisation), always inside the transaction that holds the attempt's lock; it calls
+//! nothing above it.
 
-use crate::db::attempts::{self as attempt_rows, AttemptRow};
+use crate::db::attempts::AttemptRow;
 use crate::db::proctoring::{self as rows, FlagRow};
-use crate::db::{audit, from_db_time, to_db_time, DbConn};
+use crate::db::{audit, from_db_time, rule_states, to_db_time, DbConn};
 use crate::domain::lifecycle::AttemptStatus;
-use crate::domain::proctoring::{evaluate, ClientFact, EventFact, Flag, Observation, Pause};
-use crate::error::ApiResult;
+use crate::domain::proctoring::{ClientFact, EventType, Flag, Pause, RuleState, Rules};
+use crate::error::{ApiError, ApiResult};
 use crate::service::timing::Timing;
 use crate::service::SYSTEM;
 use chrono::{DateTime, Utc};
 
-/// Runs the rules over everything known of the attempt and raises the flags that are
-/// due and not yet raised (each once: the table's key sees to that). Returns all flags.
-///
-/// `closing_at` is for an attempt being closed: it counts as running until then.
-pub fn refresh(
+type Due = (Flag, String);
+
+/// The instant as the database keeps it, so that the state and the rows it is rebuilt
+/// from agree to the microsecond.
+fn stored(t: DateTime<Utc>) -> DateTime<Utc> {
+    from_db_time(to_db_time(t))
+}
+
+/// The attempt's rule state as its timeline makes it: events, the clients of events and
+/// saves, and pauses, replayed. With the flags raised on the way (raised before, as a
+/// rule, when they were due).
+pub fn rebuild(
     conn: &mut DbConn,
     attempt: &AttemptRow,
-    timing: &Timing,
-    closing_at: Option<DateTime<Utc>>,
-) -> ApiResult<Vec<Flag>> {
-    let events: Vec<EventFact> = rows::events(conn, &attempt.id)?
+    rules: &Rules,
+) -> ApiResult<(RuleState, Vec<Due>)> {
+    let events: Vec<(EventType, DateTime<Utc>)> = rows::events(conn, &attempt.id)?
         .into_iter()
-        .map(|e| EventFact {
-            kind: e.kind,
-            at: from_db_time(e.received_at),
-        })
+        .filter_map(|e| EventType::parse(&e.kind).map(|k| (k, from_db_time(e.received_at))))
         .collect();
     let clients: Vec<ClientFact> = rows::clients(conn, &attempt.id)?
         .into_iter()
@@ -40,31 +45,61 @@ pub fn refresh(
             until: until.map(from_db_time),
         })
         .collect();
-    let status = match closing_at {
-        Some(_) => attempt.status()?,
-        None => attempt_rows::find(conn, &attempt.id)?
-            .unwrap_or_else(|| attempt.clone())
-            .status()?,
-    };
-    let obs = Observation {
-        events: &events,
-        clients: &clients,
-        pauses: &pauses,
-        started_at: from_db_time(attempt.started_at),
-        now: closing_at.unwrap_or(timing.now),
-        running: status == AttemptStatus::InProgress,
-    };
-    let mut raised: Vec<Flag> = rows::flags(conn, &attempt.id)?
-        .iter()
-        .filter_map(|f| Flag::parse(&f.rule))
-        .collect();
-    for (flag, detail) in evaluate(&obs, &timing.rules) {
-        if raised.contains(&flag) {
-            continue;
+    Ok(RuleState::replay(
+        from_db_time(attempt.started_at),
+        &events,
+        &clients,
+        &pauses,
+        rules,
+    ))
+}
+
+/// The stored state, or, for an attempt that has none (begun before states were
+/// kept), the one its timeline makes, with any flag it shows due raised now.
+pub fn load(conn: &mut DbConn, attempt: &AttemptRow, timing: &Timing) -> ApiResult<RuleState> {
+    load_or_rebuild(conn, attempt, timing).map(|(state, _)| state)
+}
+
+/// [`load`], and whether the state was rebuilt (and so already holds whatever this
+/// transaction wrote to the timeline before).
+fn load_or_rebuild(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    timing: &Timing,
+) -> ApiResult<(RuleState, bool)> {
+    match rule_states::find(conn, &attempt.id)? {
+        Some(json) => serde_json::from_str(&json)
+            .map(|state| (state, false))
+            .map_err(|e| ApiError::internal(format!("attempt {} rule state: {e}", attempt.id))),
+        None => {
+            let (state, due) = rebuild(conn, attempt, &timing.rules)?;
+            raise(conn, &attempt.id, timing, due)?;
+            store(conn, &attempt.id, &state)?;
+            Ok((state, true))
         }
+    }
+}
+
+fn store(conn: &mut DbConn, attempt_id: &str, state: &RuleState) -> ApiResult<()> {
+    let json =
+        serde_json::to_string(state).map_err(|e| ApiError::internal(format!("rule state: {e}")))?;
+    rule_states::store(
+        conn,
+        attempt_id,
+        &json,
+        state.last_heartbeat_at().map(to_db_time),
+    )?;
+    Ok(())
+}
+
+/// Raises each flag unless the table has it already (the table's key sees to "once"),
+/// with its audit line. Returns how many this call raised.
+fn raise(conn: &mut DbConn, attempt_id: &str, timing: &Timing, due: Vec<Due>) -> ApiResult<usize> {
+    let mut raised = 0;
+    for (flag, detail) in due {
         let at = to_db_time(timing.now);
         let row = FlagRow {
-            attempt_id: attempt.id.clone(),
+            attempt_id: attempt_id.to_string(),
             rule: flag.as_str().into(),
             raised_at: at,
             detail: detail.clone(),
@@ -77,13 +112,98 @@ pub fn refresh(
                 audit::Entry {
                     actor: SYSTEM,
                     action: "flag",
-                    attempt_id: Some(&attempt.id),
+                    attempt_id: Some(attempt_id),
                     detail: Some(format!("{}: {detail}", flag.as_str())),
                     ..Default::default()
                 },
             )?;
+            raised += 1;
         }
-        raised.push(flag);
     }
     Ok(raised)
+}
+
+fn running(attempt: &AttemptRow) -> ApiResult<bool> {
+    Ok(attempt.status()? == AttemptStatus::InProgress)
+}
+
+/// An event from `client`, received now and already in the timeline: the rules it bears
+/// on, and silence up to now.
+pub fn on_event(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    timing: &Timing,
+    kind: EventType,
+    client: ClientFact,
+) -> ApiResult<()> {
+    let now = stored(timing.now);
+    let (mut state, rebuilt) = load_or_rebuild(conn, attempt, timing)?;
+    let mut due: Vec<Due> = Vec::new();
+    // A state rebuilt just now was rebuilt with this event.
+    if !rebuilt {
+        due.extend(state.client(&client));
+        due.extend(state.event(kind, now, &timing.rules));
+    }
+    due.extend(state.silence(now, running(attempt)?, &timing.rules));
+    store(conn, &attempt.id, &state)?;
+    raise(conn, &attempt.id, timing, due).map(|_| ())
+}
+
+/// A save from `client`: only a client new to the attempt bears on the rules.
+pub fn on_save(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    timing: &Timing,
+    client: ClientFact,
+) -> ApiResult<()> {
+    let mut state = load(conn, attempt, timing)?;
+    if state.knows(&client) {
+        return Ok(());
+    }
+    let due: Vec<Due> = state.client(&client).into_iter().collect();
+    store(conn, &attempt.id, &state)?;
+    raise(conn, &attempt.id, timing, due).map(|_| ())
+}
+
+/// A proctor paused (`paused` true) or resumed the attempt now.
+pub fn on_pause(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    timing: &Timing,
+    paused: bool,
+) -> ApiResult<()> {
+    let now = stored(timing.now);
+    let mut state = load(conn, attempt, timing)?;
+    if paused {
+        state.pause(now);
+    } else {
+        state.resume(now);
+    }
+    store(conn, &attempt.id, &state)
+}
+
+/// Silence up to now, or up to `closing_at` for an attempt being closed (it counts as
+/// running until then): raises what is due. Returns how many flags this call raised.
+pub fn check_silence(
+    conn: &mut DbConn,
+    attempt: &AttemptRow,
+    timing: &Timing,
+    closing_at: Option<DateTime<Utc>>,
+) -> ApiResult<usize> {
+    let mut state = load(conn, attempt, timing)?;
+    let until = stored(closing_at.unwrap_or(timing.now));
+    let due = state.silence(until, running(attempt)?, &timing.rules);
+    if due.is_empty() {
+        return Ok(0);
+    }
+    store(conn, &attempt.id, &state)?;
+    raise(conn, &attempt.id, timing, due)
+}
+
+/// Every flag raised on the attempt, as the table holds them.
+pub fn raised(conn: &mut DbConn, attempt_id: &str) -> ApiResult<Vec<Flag>> {
+    Ok(rows::flags(conn, attempt_id)?
+        .iter()
+        .filter_map(|f| Flag::parse(&f.rule))
+        .collect())
 }

@@ -24,6 +24,7 @@ mod pages;
 mod practice;
 mod proctoring;
 mod recovery;
+mod rule_state;
 mod smtp;
 mod statistics;
 mod throttling;

@@ -297,3 +297,88 @@ fn event_types_round_trip_through_their_names() {
     }
     assert_eq!(EventType::parse("Heartbeat"), None);
 }
+
+#[test]
+fn the_state_kept_signal_by_signal_is_the_state_replayed_from_the_timeline() {
+    let rules = Rules::default();
+    let me = ClientFact {
+        addr: "198.51.100.1".into(),
+        user_agent: "Firefox".into(),
+    };
+    let other = ClientFact {
+        addr: "198.51.100.2".into(),
+        user_agent: "Chrome".into(),
+    };
+    // Three hours of an exam: a heartbeat every 15 s, focus lost and regained, the camera
+    // losing the face now and then, a pause of five minutes, and a second client.
+    let mut events: Vec<(EventType, DateTime<Utc>)> = (1..=720)
+        .map(|i| (EventType::Heartbeat, t0() + Duration::seconds(15 * i)))
+        .collect();
+    for i in 0..6 {
+        let at = t0() + Duration::minutes(20 * i + 3);
+        events.push((EventType::FocusLost, at));
+        events.push((EventType::FocusRegained, at + Duration::seconds(4)));
+        events.push((EventType::FaceNotDetected, at + Duration::seconds(9)));
+    }
+    events.sort_by_key(|(_, at)| *at);
+    let pauses = [pause(3600, Some(3900))];
+    let (paused_at, resumed_at) = (
+        t0() + Duration::seconds(3600),
+        t0() + Duration::seconds(3900),
+    );
+    let (mut paused, mut resumed) = (false, false);
+    let mut kept = RuleState::new(t0());
+    let mut raised = Vec::new();
+    for (kind, at) in &events {
+        if !paused && *at >= paused_at {
+            kept.pause(paused_at);
+            paused = true;
+        }
+        if !resumed && *at >= resumed_at {
+            kept.resume(resumed_at);
+            resumed = true;
+        }
+        raised.extend(kept.client(&me));
+        raised.extend(kept.event(*kind, *at, &rules));
+    }
+    raised.extend(kept.client(&other));
+    let (replayed, due) = RuleState::replay(t0(), &events, &[other, me], &pauses, &rules);
+    assert_eq!(kept, replayed);
+    let flags = |d: &[(Flag, String)]| d.iter().map(|(f, _)| *f).collect::<Vec<_>>();
+    assert_eq!(flags(&raised), [Flag::FocusLost, Flag::ClientChanged]);
+    assert_eq!(flags(&due), flags(&raised));
+    let json = serde_json::to_string(&kept).unwrap();
+    assert!(
+        json.len() < 1024,
+        "the state stays small: {} bytes",
+        json.len()
+    );
+    assert_eq!(serde_json::from_str::<RuleState>(&json).unwrap(), kept);
+}
+
+#[test]
+fn silence_is_counted_from_the_last_heartbeat_without_the_time_paused() {
+    let rules = Rules::default();
+    let mut state = RuleState::new(t0());
+    assert!(state
+        .event(EventType::Heartbeat, t0() + Duration::seconds(10), &rules)
+        .is_none());
+    state.pause(t0() + Duration::seconds(20));
+    state.resume(t0() + Duration::seconds(620));
+    let at = |s: i64| t0() + Duration::seconds(s);
+    assert!(
+        state.silence(at(670), true, &rules).is_empty(),
+        "50 s unpaused"
+    );
+    assert!(
+        state.silence(at(700), false, &rules).is_empty(),
+        "only while running"
+    );
+    let due = state.silence(at(671), true, &rules);
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0].0, Flag::HeartbeatGap);
+    assert!(
+        state.silence(at(900), true, &rules).is_empty(),
+        "raised once"
+    );
+}

@@ -12,6 +12,7 @@ use crate::db::{self, to_db_time};
 use crate::domain::kinds::QuestionKind;
 use crate::domain::labs::MAX_ARTIFACT_BYTES;
 use crate::domain::lifecycle::AttemptEvent;
+use crate::domain::proctoring::ClientFact;
 use crate::error::{ApiError, ApiResult};
 use crate::service::flags;
 use crate::service::timing::Timing;
@@ -155,14 +156,14 @@ pub async fn save_answer(
                     false,
                 ),
             };
-            // Of the rules, a save can only bear on client_changed: run them for a new client.
-            let new_client = !already_known
-                && !proctoring_rows::known_client(
-                    conn,
-                    &attempt.id,
-                    &client.addr,
-                    &client.user_agent,
-                )?;
+            if !already_known {
+                // Of the rules, a save can only bear on client_changed.
+                let fact = ClientFact {
+                    addr: client.addr.clone(),
+                    user_agent: client.user_agent.clone(),
+                };
+                flags::on_save(conn, attempt, &timing, fact)?;
+            }
             proctoring_rows::insert_save(
                 conn,
                 &proctoring_rows::SaveRow {
@@ -175,9 +176,6 @@ pub async fn save_answer(
                     user_agent: client.user_agent,
                 },
             )?;
-            if new_client {
-                flags::refresh(conn, attempt, &timing, None)?;
-            }
             let changed = changed.then_some((saved.position, saved.revision));
             Ok((answer_view(&saved, &question.public_id)?, changed))
         },

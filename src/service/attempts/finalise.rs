@@ -85,7 +85,8 @@ pub fn finalize(
     };
     audit::append(conn, at, entry(closing.as_str(), from, closing, None))?;
     // The last look at the evidence before the outcome is decided.
-    let flags = flags::refresh(conn, attempt, timing, Some(from_db_time(ended_at)))?;
+    flags::check_silence(conn, attempt, timing, Some(from_db_time(ended_at)))?;
+    let flags = flags::raised(conn, &attempt.id)?;
     let mut result = score(conn, attempt, closing, ended_at, now)?;
     // A practice attempt is neither proctored nor certified: nothing to hold for review.
     let verdict = if !result.passed {

@@ -10,8 +10,8 @@ use crate::domain::lifecycle::{
 };
 use crate::error::{ApiError, ApiResult};
 use crate::service::attempts::{finalize, result_view, touch, CloseReason, Reach};
-use crate::service::issuing;
 use crate::service::timing::Timing;
+use crate::service::{flags, issuing};
 use crate::state::AppState;
 use crate::views::{instant, ProctorAttemptView, ResultView};
 use serde::Deserialize;
@@ -97,6 +97,7 @@ pub async fn act(
                 Action::Pause => {
                     moved(attempt_rows::pause(conn, &attempt.id, at)?, attempt)?;
                     rows::start_pause(conn, &attempt.id, at)?;
+                    flags::on_pause(conn, attempt, &timing, true)?;
                     audit::append(conn, at, entry(note.clone()))?;
                 }
                 Action::Resume => {
@@ -108,6 +109,7 @@ pub async fn act(
                     let deadline = attempt.deadline + paused_for;
                     moved(attempt_rows::resume(conn, &attempt.id, deadline)?, attempt)?;
                     rows::end_pause(conn, &attempt.id, at)?;
+                    flags::on_pause(conn, attempt, &timing, false)?;
                     let detail = format!(
                         "paused for {} s; deadline moved to {}{}",
                         paused_for.num_seconds(),

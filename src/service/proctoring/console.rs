@@ -3,7 +3,7 @@
 
 use crate::db::attempts::{self as attempt_rows, AttemptRow};
 use crate::db::proctoring::{self as rows, FlagRow, WarningRow};
-use crate::db::{from_db_time, users, DbConn};
+use crate::db::{from_db_time, rule_states, users, DbConn};
 use crate::domain::lifecycle::AttemptStatus;
 use crate::domain::proctoring::{Flag, Rules};
 use crate::error::{ApiError, ApiResult};
@@ -90,8 +90,19 @@ fn console_views(
     for w in rows::warnings_for(conn, &ids)? {
         warnings.entry(w.attempt_id.clone()).or_default().push(w);
     }
-    let heartbeats: HashMap<String, Option<NaiveDateTime>> =
-        rows::last_heartbeats(conn, &ids)?.into_iter().collect();
+    let mut heartbeats: HashMap<String, Option<NaiveDateTime>> =
+        rule_states::last_heartbeats(conn, &ids)?
+            .into_iter()
+            .collect();
+    // An attempt not touched since before rule states were kept: read its timeline.
+    let untracked: Vec<String> = ids
+        .iter()
+        .filter(|id| !heartbeats.contains_key(*id))
+        .cloned()
+        .collect();
+    if !untracked.is_empty() {
+        heartbeats.extend(rows::last_heartbeats(conn, &untracked)?);
+    }
     attempts
         .into_iter()
         .map(|attempt| {

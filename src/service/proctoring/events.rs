@@ -6,7 +6,7 @@ use crate::db::attempts as attempt_rows;
 use crate::db::proctoring::{self as rows, EventRow};
 use crate::db::{self, from_db_time, to_db_time};
 use crate::domain::lifecycle::{AttemptEvent, AttemptStatus};
-use crate::domain::proctoring::EventType;
+use crate::domain::proctoring::{ClientFact, EventType};
 use crate::error::{ApiError, ApiResult};
 use crate::service::attempts::{touch, Reach};
 use crate::service::flags;
@@ -45,13 +45,13 @@ pub async fn post_event(
     event: NewEvent,
     client: ClientInfo,
 ) -> ApiResult<EventAcceptedView> {
-    if EventType::parse(&event.kind).is_none() {
-        return Err(ApiError::Validation(format!(
+    let kind = EventType::parse(&event.kind).ok_or_else(|| {
+        ApiError::Validation(format!(
             "type {:?} is not one of {}",
             event.kind,
             EventType::ALL.map(EventType::as_str).join(", ")
-        )));
-    }
+        ))
+    })?;
     let details = event.details.unwrap_or_else(|| serde_json::json!({}));
     if !details.is_object() {
         return Err(ApiError::Validation("details must be a JSON object".into()));
@@ -88,7 +88,11 @@ pub async fn post_event(
                 user_agent: client.user_agent,
             };
             rows::insert_event(conn, &row)?;
-            flags::refresh(conn, attempt, &timing, None)?;
+            let client = ClientFact {
+                addr: row.client_addr,
+                user_agent: row.user_agent,
+            };
+            flags::on_event(conn, attempt, &timing, kind, client)?;
             Ok(EventAcceptedView {
                 id: row.id,
                 received_at: instant(&timing.now),
@@ -125,8 +129,7 @@ pub async fn sweep_silence(state: &AppState) -> ApiResult<usize> {
                         Some(a) if a.status()? == AttemptStatus::InProgress => a,
                         _ => return Ok(0),
                     };
-                    let before = rows::flags(conn, &id)?.len();
-                    Ok(flags::refresh(conn, &attempt, &timing, None)?.len() - before)
+                    flags::check_silence(conn, &attempt, &timing, None)
                 }
             })
             .await;
