@@ -25,6 +25,12 @@ use utoipa_actix_web::AppExt;
 /// Bodies above this are refused with 413 before they are read whole.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long an idle connection stays open. Far longer than the exam page's autosave (5 s)
+/// and heartbeat (15 s) intervals, so that a client reusing its connection never meets
+/// one the server is closing (actix-web's default is 5 s: exactly the autosave interval,
+/// and a race a browser would report as a failed save).
+pub const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
+
 /// Extra routes mounted beside the API; tests use it to exercise failure paths.
 pub type ExtraRoutes = fn(&mut web::ServiceConfig);
 
@@ -152,6 +158,7 @@ impl Application {
                 .wrap(TracingLogger::default())
         })
         .workers(workers)
+        .keep_alive(KEEP_ALIVE)
         .listen(listener)?
         .run();
         Ok(Application {
