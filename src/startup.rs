@@ -93,6 +93,7 @@ impl Application {
             standings: Default::default(),
             verify_limiter,
             known_clients: Default::default(),
+            forms: Default::default(),
             mailer,
         });
         let api = openapi()?;

@@ -18,6 +18,8 @@ pub struct AppState {
     pub verify_limiter: crate::ratelimit::RateLimiter,
     /// Clients already seen saving to an attempt (a cache of the database's record).
     pub known_clients: crate::service::known_clients::KnownClients,
+    /// Drawn forms, as saves check selections against them (PostgreSQL's one-statement save).
+    pub forms: crate::service::form_cache::FormCache,
     /// Where mail goes: SMTP, or `.eml` files.
     pub mailer: crate::notify::mailer::Mailer,
 }

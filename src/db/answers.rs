@@ -210,3 +210,96 @@ pub fn practice_explanations(
         .select((aq::position, qv::explanation))
         .load(conn)
 }
+
+/// Every question of an attempt's form with its kind, and nothing of its content.
+pub fn form_kinds(
+    conn: &mut DbConn,
+    attempt_id: &str,
+) -> QueryResult<Vec<(AttemptQuestionRow, String)>> {
+    aq::table
+        .inner_join(
+            qv::table.on(qv::question_id
+                .eq(aq::question_id)
+                .and(qv::version.eq(aq::version))),
+        )
+        .filter(aq::attempt_id.eq(attempt_id))
+        .select((AttemptQuestionRow::as_select(), qv::kind))
+        .load(conn)
+}
+
+/// A selection saved as it would be in one transaction of several statements (the
+/// attempt locked and checked, the answer upserted, the save logged), in one statement:
+/// one round trip, atomic by itself. PostgreSQL only (SQLite has no data-modifying
+/// `WITH`).
+pub struct SelectionSave<'a> {
+    pub attempt_id: &'a str,
+    pub user_id: &'a str,
+    /// The attempt is answerable while its deadline is at or after this instant
+    /// (now − grace).
+    pub deadline_from: NaiveDateTime,
+    pub position: i32,
+    /// The selection, encoded as stored.
+    pub selected: &'a str,
+    pub now: NaiveDateTime,
+    pub save_id: &'a str,
+    pub client_addr: &'a str,
+    pub user_agent: &'a str,
+}
+
+#[derive(QueryableByName)]
+pub struct SavedSelection {
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    pub revision: i32,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub selected: String,
+    #[diesel(sql_type = diesel::sql_types::Timestamp)]
+    pub saved_at: NaiveDateTime,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub changed: bool,
+}
+
+/// The answer as it stands after the save, or None when the attempt is not the user's,
+/// not in progress or past its deadline (the caller then takes the path that says why).
+/// Saving the same selection again changes nothing but is logged, as on the long path.
+pub fn save_selection_at_once(
+    conn: &mut diesel::PgConnection,
+    save: &SelectionSave<'_>,
+) -> QueryResult<Option<SavedSelection>> {
+    use diesel::sql_types::{Integer, Text, Timestamp};
+    diesel::sql_query(
+        "WITH a AS ( \
+             SELECT id FROM attempts \
+             WHERE id = $1 AND user_id = $2 AND status = 'in_progress' AND deadline >= $3 \
+             FOR UPDATE \
+         ), up AS ( \
+             INSERT INTO answers (attempt_id, position, selected, revision, saved_at) \
+             SELECT id, $4, $5, 1, $6 FROM a \
+             ON CONFLICT (attempt_id, position) DO UPDATE \
+                 SET selected = excluded.selected, revision = answers.revision + 1, \
+                     saved_at = excluded.saved_at, artifact = NULL, diagnostics = NULL, \
+                     grade = NULL \
+                 WHERE answers.selected <> excluded.selected \
+             RETURNING revision, selected, saved_at \
+         ), answer AS ( \
+             SELECT revision, selected, saved_at, TRUE AS changed FROM up \
+             UNION ALL \
+             SELECT s.revision, s.selected, s.saved_at, FALSE FROM answers s JOIN a ON s.attempt_id = a.id \
+             WHERE s.position = $4 AND NOT EXISTS (SELECT 1 FROM up) \
+         ), logged AS ( \
+             INSERT INTO answer_saves (id, attempt_id, position, revision, saved_at, client_addr, user_agent) \
+             SELECT $7, $1, $4, revision, $6, $8, $9 FROM answer \
+         ) \
+         SELECT revision, selected, saved_at, changed FROM answer",
+    )
+    .bind::<Text, _>(save.attempt_id)
+    .bind::<Text, _>(save.user_id)
+    .bind::<Timestamp, _>(save.deadline_from)
+    .bind::<Integer, _>(save.position)
+    .bind::<Text, _>(save.selected)
+    .bind::<Timestamp, _>(save.now)
+    .bind::<Text, _>(save.save_id)
+    .bind::<Text, _>(save.client_addr)
+    .bind::<Text, _>(save.user_agent)
+    .get_result(conn)
+    .optional()
+}

@@ -223,6 +223,25 @@ impl Db {
         .await?
     }
 
+    /// Runs `f`, one statement that is atomic by itself, on a writer connection without a
+    /// transaction around it (saving the BEGIN and COMMIT round trips). On SQLite it goes
+    /// through the writer like every write.
+    pub async fn statement<T, F>(&self, f: F) -> ApiResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
+    {
+        if let Some(group) = &self.group {
+            return group.write(f).await;
+        }
+        let pool = self.write.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
     /// A writer connection for command-line tools, which run outside the HTTP runtime.
     pub fn writer_blocking(&self) -> ApiResult<PooledConn> {
         Ok(self.write.get()?)

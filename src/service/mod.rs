@@ -9,6 +9,7 @@ pub mod attempts;
 pub mod certificates;
 pub mod credentials;
 pub mod flags;
+pub mod form_cache;
 pub mod guide;
 pub mod issuer;
 pub mod issuing;

@@ -23,6 +23,7 @@ mod operations;
 mod pages;
 mod practice;
 mod proctoring;
+mod quick_save;
 mod recovery;
 mod rule_state;
 mod smtp;

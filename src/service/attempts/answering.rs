@@ -1,5 +1,6 @@
 //! Answering: saving (or replacing) an answer, and submitting.
 
+use super::fast_save::{quick_save, QuickSave};
 use super::finalise::{finalize, CloseReason};
 use super::labs::{diagnose, grade_later, lab_checks};
 use super::open::{touch, Reach};
@@ -89,7 +90,7 @@ pub async fn save_answer(
 ) -> ApiResult<AnswerView> {
     let timing = Timing::of(state);
     let answer = body.answer()?;
-    let reach = Reach::Owner(user_id);
+    let reach = Reach::Owner(user_id.clone());
     // A lab's checks, and what the candidate is told: where the file does not parse.
     let lab = match &answer {
         Answer::Artifact(text) => {
@@ -110,6 +111,18 @@ pub async fn save_answer(
         .known_clients
         .key(&attempt_id, &client.addr, &client.user_agent);
     let already_known = state.known_clients.contains(client_key);
+    if let (Answer::Selection(ids), true) = (&answer, already_known) {
+        let save = QuickSave {
+            user_id: &user_id,
+            attempt_id: &attempt_id,
+            question_id: &question_id,
+            selected: ids,
+            client: &client,
+        };
+        if let Some(saved) = quick_save(state, save, timing).await? {
+            return Ok(saved);
+        }
+    }
     let (saved, changed) = touch(
         &state.db,
         timing,
@@ -201,13 +214,24 @@ fn validate_selection(
     kind: QuestionKind,
     selected: &[String],
 ) -> ApiResult<()> {
+    let ids: Vec<String> = decode(&question.option_ids)?;
+    let order: Vec<usize> = decode(&question.option_order)?;
+    check_selection(&ids, &order, kind, selected)
+}
+
+/// [`validate_selection`] on a question's option ids (as shown) and their order's map to
+/// the question as written.
+pub(super) fn check_selection(
+    ids: &[String],
+    order: &[usize],
+    kind: QuestionKind,
+    selected: &[String],
+) -> ApiResult<()> {
     if kind.rules().answered_with_artifact() {
         return Err(ApiError::InvalidAnswer(
             "this question is a lab: save {\"artifact\": \"<text>\"}".into(),
         ));
     }
-    let ids: Vec<String> = decode(&question.option_ids)?;
-    let order: Vec<usize> = decode(&question.option_order)?;
     let mut original = Vec::with_capacity(selected.len());
     for id in selected {
         let shown = ids.iter().position(|o| o == id).ok_or_else(|| {

@@ -2,6 +2,7 @@
 //! it exactly once, whoever gets there first.
 
 mod answering;
+mod fast_save;
 pub mod finalise;
 pub mod labs;
 mod open;
