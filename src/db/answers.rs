@@ -229,8 +229,8 @@ pub fn form_kinds(
 
 /// A selection saved as it would be in one transaction of several statements (the
 /// attempt locked and checked, the answer upserted, the save logged), in one statement:
-/// one round trip, atomic by itself. PostgreSQL only (SQLite has no data-modifying
-/// `WITH`).
+/// one round trip, atomic by itself, through the `save_selection` function (migration
+/// 000015), whose statements PostgreSQL plans once per connection. PostgreSQL only.
 pub struct SelectionSave<'a> {
     pub attempt_id: &'a str,
     pub user_id: &'a str,
@@ -267,29 +267,9 @@ pub fn save_selection_at_once(
 ) -> QueryResult<Option<SavedSelection>> {
     use diesel::sql_types::{Integer, Text, Timestamp};
     diesel::sql_query(
-        "WITH a AS ( \
-             SELECT id FROM attempts \
-             WHERE id = $1 AND user_id = $2 AND status = 'in_progress' AND deadline >= $3 \
-             FOR UPDATE \
-         ), up AS ( \
-             INSERT INTO answers (attempt_id, position, selected, revision, saved_at) \
-             SELECT id, $4, $5, 1, $6 FROM a \
-             ON CONFLICT (attempt_id, position) DO UPDATE \
-                 SET selected = excluded.selected, revision = answers.revision + 1, \
-                     saved_at = excluded.saved_at, artifact = NULL, diagnostics = NULL, \
-                     grade = NULL \
-                 WHERE answers.selected <> excluded.selected \
-             RETURNING revision, selected, saved_at \
-         ), answer AS ( \
-             SELECT revision, selected, saved_at, TRUE AS changed FROM up \
-             UNION ALL \
-             SELECT s.revision, s.selected, s.saved_at, FALSE FROM answers s JOIN a ON s.attempt_id = a.id \
-             WHERE s.position = $4 AND NOT EXISTS (SELECT 1 FROM up) \
-         ), logged AS ( \
-             INSERT INTO answer_saves (id, attempt_id, position, revision, saved_at, client_addr, user_agent) \
-             SELECT $7, $1, $4, revision, $6, $8, $9 FROM answer \
-         ) \
-         SELECT revision, selected, saved_at, changed FROM answer",
+        "SELECT o_revision AS revision, o_selected AS selected, o_saved_at AS saved_at, \
+                o_changed AS changed \
+         FROM save_selection($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind::<Text, _>(save.attempt_id)
     .bind::<Text, _>(save.user_id)
