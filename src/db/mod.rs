@@ -212,15 +212,10 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConn) -> ApiResult<T> + Send + 'static,
     {
-        if let Some(group) = &self.group {
-            return group.write(f).await;
+        match &self.group {
+            Some(group) => group.write(f).await,
+            None => self.statement(move |conn| write_transaction(conn, f)).await,
         }
-        let pool = self.write.clone();
-        actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            write_transaction(&mut conn, f)
-        })
-        .await?
     }
 
     /// Runs `f`, one statement that is atomic by itself, on a writer connection without a
