@@ -86,26 +86,47 @@ fn copy_folder(from: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Labs graded per second on this thread: every lab's reference of the bank in turn, each
-/// parsed and judged by its compiled checks, as a save is.
-pub fn labs_graded_per_second(bank: &Path, run_for: Duration) -> anyhow::Result<f64> {
+/// What lab grading costs on one thread.
+pub struct Grading {
+    /// Labs graded per second: every lab's reference of the bank in turn, each parsed and
+    /// judged by its compiled checks, as a save is.
+    pub per_s_per_core: f64,
+    /// The lab whose reference costs most to grade, and that cost in milliseconds.
+    pub slowest: (String, f64),
+}
+
+/// Measures [`Grading`] for `run_for` in all, shared evenly between the bank's labs.
+pub fn grading(bank: &Path, run_for: Duration) -> anyhow::Result<Grading> {
     let bank = invigil::bank::load_or_explain(bank)?;
     let labs: Vec<_> = bank
         .questions
         .iter()
-        .filter_map(|q| q.lab.as_ref())
-        .map(|lab| {
+        .filter_map(|q| Some((q.id.clone(), q.lab.as_ref()?)))
+        .map(|(id, lab)| {
             let checks = CheckSet::compile(&lab.checks).map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            Ok((checks, lab.format, lab.reference.clone()))
+            Ok((id, checks, lab.format, lab.reference.clone()))
         })
         .collect::<anyhow::Result<_>>()?;
     anyhow::ensure!(!labs.is_empty(), "the bank has no labs");
-    let started = Instant::now();
-    let mut n = 0usize;
-    while started.elapsed() < run_for {
-        let (checks, format, text) = &labs[n % labs.len()];
-        std::hint::black_box(checks.grade(*format, text));
-        n += 1;
+    let each = run_for / labs.len() as u32;
+    let mut total = Duration::ZERO;
+    let mut slowest = (String::new(), 0.0);
+    for (id, checks, format, text) in &labs {
+        let started = Instant::now();
+        let mut n = 0u32;
+        while n == 0 || started.elapsed() < each {
+            std::hint::black_box(checks.grade(*format, text));
+            n += 1;
+        }
+        let per_grading = started.elapsed() / n;
+        total += per_grading;
+        let ms = per_grading.as_secs_f64() * 1e3;
+        if ms > slowest.1 {
+            slowest = (id.clone(), ms);
+        }
     }
-    Ok(n as f64 / started.elapsed().as_secs_f64())
+    Ok(Grading {
+        per_s_per_core: labs.len() as f64 / total.as_secs_f64(),
+        slowest,
+    })
 }

@@ -65,6 +65,9 @@ struct Args {
     /// The server binary (default: `invigil` beside this one).
     #[arg(long)]
     server: Option<PathBuf>,
+    /// Only measure lab grading on one core, print it and stop.
+    #[arg(long)]
+    grading_only: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -91,6 +94,14 @@ async fn main() -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.aged) || !(0.0..=1.0).contains(&args.lab_share) {
         bail!("--aged and --lab-share are shares, 0 to 1");
     }
+    if args.grading_only {
+        let grading = labs::grading(&shipped_bank(), Duration::from_secs(4))?;
+        println!(
+            "labs graded: {:.0}/s per core (slowest: {} at {:.2} ms)",
+            grading.per_s_per_core, grading.slowest.0, grading.slowest.1
+        );
+        return Ok(());
+    }
     let dir = tempfile::Builder::new()
         .prefix("invigil-bench")
         .tempdir_in(std::env::current_dir()?)?;
@@ -107,16 +118,19 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The bank the server is given: `INVIGIL_QUESTION_BANK`, or the checkout's.
+fn shipped_bank() -> PathBuf {
+    PathBuf::from(std::env::var("INVIGIL_QUESTION_BANK").unwrap_or_else(|_| "question-bank".into()))
+}
+
 async fn bench(args: &Args, target: &Target, dir: &std::path::Path) -> anyhow::Result<Report> {
     eprintln!("measuring the hashing ceiling on this machine…");
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let argon2_per_core = argon2_verifications_per_second()?;
 
     eprintln!("measuring lab grading on one core…");
-    let shipped = PathBuf::from(
-        std::env::var("INVIGIL_QUESTION_BANK").unwrap_or_else(|_| "question-bank".into()),
-    );
-    let labs_per_core = labs::labs_graded_per_second(&shipped, Duration::from_secs(2))?;
+    let shipped = shipped_bank();
+    let grading = labs::grading(&shipped, Duration::from_secs(2))?;
     let bank = labs::bench_bank(&shipped, dir)?;
 
     eprintln!("creating {} candidates…", args.candidates);
@@ -163,7 +177,9 @@ async fn bench(args: &Args, target: &Target, dir: &std::path::Path) -> anyhow::R
     report.argon2_verifications_per_s_per_core = argon2_per_core;
     report.cores = cores;
     report.login_ratio = report.logins_per_s / (argon2_per_core * cores as f64);
-    report.labs_graded_per_s_per_core = labs_per_core;
+    report.labs_graded_per_s_per_core = grading.per_s_per_core;
+    report.slowest_lab_grading_ms = grading.slowest.1;
+    report.slowest_lab = grading.slowest.0;
     Ok(report)
 }
 

@@ -45,6 +45,9 @@ pub struct Report {
     /// Submit p99 of forms with two labs ÷ of forms without, in the same run.
     pub submit_p99_ratio_labs: f64,
     pub labs_graded_per_s_per_core: f64,
+    /// The bank's lab that costs most to grade, and what one grading of its reference costs.
+    pub slowest_lab: String,
+    pub slowest_lab_grading_ms: f64,
     /// Every failed request of every phase, by endpoint and kind.
     pub failures: Vec<EndpointStats>,
     pub errors: u64,
@@ -116,8 +119,8 @@ pub fn print(r: &Report, json: bool) {
         r.submit_p99_ratio_labs
     );
     println!(
-        "labs graded: {:.0}/s per core",
-        r.labs_graded_per_s_per_core
+        "labs graded: {:.0}/s per core (slowest: {} at {:.2} ms)",
+        r.labs_graded_per_s_per_core, r.slowest_lab, r.slowest_lab_grading_ms
     );
     println!("errors: {}", r.errors);
     print_failures(&r.failures);

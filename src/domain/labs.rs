@@ -5,6 +5,7 @@
 //! is deterministic: the same artifact and check set always give the same points.
 
 pub mod cost;
+pub mod environment;
 pub mod parse;
 
 use cel::{Context, Program, Value};
@@ -184,7 +185,7 @@ impl CheckSet {
                 "the artifact is too large to be graded within the evaluation budget",
             )]);
         }
-        let mut context = Context::default();
+        let mut context = Context::with_env(environment::shared());
         context.add_variable_from_value("doc", parsed.docs.first().cloned().unwrap_or(Value::Null));
         context.add_variable_from_value("docs", Value::List(parsed.docs.into()));
         context.add_variable_from_value("text", text.to_string());
