@@ -14,6 +14,7 @@ pub mod attempts;
 pub mod audit;
 pub mod catalog;
 pub mod certificates;
+pub mod checkpoint;
 pub mod group_commit;
 pub mod outbox;
 pub mod partner_usage;
@@ -143,21 +144,28 @@ pub struct Db {
     write: Pool,
     /// SQLite's writes share commits through one writer thread; PostgreSQL's do not need to.
     group: Option<group_commit::GroupCommit>,
+    /// SQLite's WAL is copied back off the writer's path (see [`checkpoint`]).
+    _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
 }
 
 impl Db {
     /// Opens the pools and checks that the database answers.
     pub fn connect(url: &str, pool_size: u32, timeout: Duration) -> anyhow::Result<Db> {
         let backend = Backend::from_url(url);
-        let build = |size: u32| {
+        let builder = |size: u32| {
             r2d2::Pool::builder()
                 .max_size(size)
                 .min_idle(Some(1))
                 .connection_timeout(timeout)
-                .build(Manager::new(url))
         };
+        let build = |size: u32| builder(size).build(Manager::new(url));
         let (read, write) = match backend {
-            Backend::Sqlite => (build(pool_size)?, build(1)?),
+            Backend::Sqlite => (
+                build(pool_size)?,
+                builder(1)
+                    .connection_customizer(Box::new(checkpoint::WriterSettings))
+                    .build(Manager::new(url))?,
+            ),
             Backend::Postgres => {
                 let pool = build(pool_size)?;
                 (pool.clone(), pool)
@@ -174,11 +182,18 @@ impl Db {
             )?),
             Backend::Postgres => None,
         };
+        let checkpointer = match backend {
+            Backend::Sqlite => Some(std::sync::Arc::new(checkpoint::Checkpointer::start(
+                Manager::new(url),
+            )?)),
+            Backend::Postgres => None,
+        };
         Ok(Db {
             backend,
             read,
             write,
             group,
+            _checkpointer: checkpointer,
         })
     }
 
