@@ -25,9 +25,12 @@ impl From<diesel::result::Error> for ApiError {
             // Lookups a client can miss use `.optional()` and answer 404 themselves; a row
             // missing under a query that expects it is a fault of ours, never a 404.
             Error::NotFound => ApiError::Internal(format!("an expected row is missing: {e}")),
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => {
-                ApiError::Unavailable(e.to_string())
-            }
+            // The connection is gone (the server restarted, the network cut it): the
+            // pool replaces it, and the client may try again.
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                _,
+            ) => ApiError::Unavailable(e.to_string()),
             Error::DatabaseError(_, info) if is_storage_failure(info.message()) => {
                 ApiError::Unavailable(e.to_string())
             }

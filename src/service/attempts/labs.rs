@@ -64,12 +64,15 @@ pub async fn lab_checks(
         .await
 }
 
-/// The syntax diagnostics of `text` as the lab's format reads it.
+/// The syntax diagnostics of `text` as the lab's format reads it: the save's own work,
+/// off the async workers, and never queued behind other saves' gradings.
 pub async fn diagnose(
     checks: Arc<(Format, CheckSet)>,
     text: Arc<String>,
 ) -> ApiResult<Vec<Diagnostic>> {
-    on_a_grader(move || labs::diagnose(checks.0, &text)).await
+    actix_web::web::block(move || labs::diagnose(checks.0, &text))
+        .await
+        .map_err(|e| ApiError::internal(format!("reading the artifact stopped: {e}")))
 }
 
 /// Grades `text` once its save has been answered, and stores the grade with the answer
@@ -87,7 +90,8 @@ pub fn grade_later(
         let stored = async {
             let grade = on_a_grader(move || checks.1.grade(checks.0, &text)).await?;
             let grade = encode(&grade);
-            db.write(move |conn| {
+            // One UPDATE, atomic by itself: no transaction's round trips around it.
+            db.statement(move |conn| {
                 Ok(rows::set_grade(
                     conn,
                     &attempt_id,
@@ -105,7 +109,8 @@ pub fn grade_later(
 }
 
 /// Runs `work` on the blocking pool, one per core at a time: grading is CPU, and more at
-/// once only makes each slower.
+/// once only makes each slower. Only background gradings queue here; a save's reply waits
+/// for nothing of theirs.
 async fn on_a_grader<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
     let _turn = graders()
         .acquire()
