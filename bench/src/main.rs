@@ -97,8 +97,12 @@ async fn main() -> anyhow::Result<()> {
     if args.grading_only {
         let grading = labs::grading(&shipped_bank(), Duration::from_secs(4))?;
         println!(
-            "labs graded: {:.0}/s per core (slowest: {} at {:.2} ms)",
-            grading.per_s_per_core, grading.slowest.0, grading.slowest.1
+            "{}",
+            report::grading_line(
+                grading.per_s_per_core,
+                &grading.slowest.0,
+                grading.slowest.1
+            )
         );
         return Ok(());
     }

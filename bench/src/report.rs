@@ -119,9 +119,18 @@ pub fn print(r: &Report, json: bool) {
         r.submit_p99_ratio_labs
     );
     println!(
-        "labs graded: {:.0}/s per core (slowest: {} at {:.2} ms)",
-        r.labs_graded_per_s_per_core, r.slowest_lab, r.slowest_lab_grading_ms
+        "{}",
+        grading_line(
+            r.labs_graded_per_s_per_core,
+            &r.slowest_lab,
+            r.slowest_lab_grading_ms
+        )
     );
     println!("errors: {}", r.errors);
     print_failures(&r.failures);
+}
+
+/// How lab grading fared on one core, in one line.
+pub fn grading_line(per_s_per_core: f64, slowest_lab: &str, slowest_ms: f64) -> String {
+    format!("labs graded: {per_s_per_core:.0}/s per core (slowest: {slowest_lab} at {slowest_ms:.2} ms)")
 }

@@ -33,7 +33,7 @@ impl r2d2::CustomizeConnection<DbConn, diesel::ConnectionError> for WriterSettin
 }
 
 /// The checkpointing thread; it stops when the last clone of its handle is dropped.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Checkpointer {
     _stop: mpsc::Sender<()>,
 }

@@ -145,7 +145,7 @@ pub struct Db {
     /// SQLite's writes share commits through one writer thread; PostgreSQL's do not need to.
     group: Option<group_commit::GroupCommit>,
     /// SQLite's WAL is copied back off the writer's path (see [`checkpoint`]).
-    _checkpointer: Option<std::sync::Arc<checkpoint::Checkpointer>>,
+    _checkpointer: Option<checkpoint::Checkpointer>,
 }
 
 impl Db {
@@ -188,9 +188,7 @@ impl Db {
             Backend::Postgres => None,
         };
         let checkpointer = match backend {
-            Backend::Sqlite => Some(std::sync::Arc::new(checkpoint::Checkpointer::start(
-                Manager::new(url),
-            )?)),
+            Backend::Sqlite => Some(checkpoint::Checkpointer::start(Manager::new(url))?),
             Backend::Postgres => None,
         };
         Ok(Db {

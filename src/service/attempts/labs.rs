@@ -70,9 +70,7 @@ pub async fn diagnose(
     checks: Arc<(Format, CheckSet)>,
     text: Arc<String>,
 ) -> ApiResult<Vec<Diagnostic>> {
-    actix_web::web::block(move || labs::diagnose(checks.0, &text))
-        .await
-        .map_err(|e| ApiError::internal(format!("reading the artifact stopped: {e}")))
+    Ok(actix_web::web::block(move || labs::diagnose(checks.0, &text)).await?)
 }
 
 /// Grades `text` once its save has been answered, and stores the grade with the answer
