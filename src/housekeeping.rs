@@ -1,6 +1,6 @@
 //! Periodic work every instance does; each task is safe to run in several instances at once.
 
-use crate::db::throttle;
+use crate::db::{account_changes, throttle};
 use crate::service::{attempts, proctoring};
 use crate::state::AppState;
 use actix_web::web;
@@ -8,7 +8,8 @@ use std::time::Duration;
 
 const PRUNE_PERIOD: Duration = Duration::from_secs(600);
 
-/// Forgets login failures too old to count, every ten minutes.
+/// Forgets login failures too old to count, and the feed of account changes but its
+/// newest rows, every ten minutes.
 pub async fn prune_forever(state: web::Data<AppState>) {
     let mut tick = actix_web::rt::time::interval(PRUNE_PERIOD);
     loop {
@@ -16,10 +17,13 @@ pub async fn prune_forever(state: web::Data<AppState>) {
         let now = state.clock.now();
         match state
             .db
-            .write(move |conn| Ok(throttle::prune(conn, now)?))
+            .write(move |conn| Ok(throttle::prune(conn, now)? + account_changes::prune(conn)?))
             .await
         {
-            Ok(n) if n > 0 => tracing::debug!(pruned = n, "old login failures forgotten"),
+            Ok(n) if n > 0 => tracing::debug!(
+                pruned = n,
+                "old login failures and account changes forgotten"
+            ),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
         }

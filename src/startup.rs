@@ -190,6 +190,7 @@ impl Application {
             actix_web::rt::spawn(crate::housekeeping::sweep_forever(self.state.clone())),
             actix_web::rt::spawn(crate::notify::worker::deliver_forever(self.state.clone())),
             actix_web::rt::spawn(crate::housekeeping::remind_forever(self.state.clone())),
+            actix_web::rt::spawn(crate::auth::account_feed::watch_forever(self.state.clone())),
         ];
         let result = self.server.await;
         tasks.iter().for_each(|task| task.abort());

@@ -39,13 +39,14 @@ fn authenticate(req: &HttpRequest) -> Authenticating<AuthUser> {
             Some(standing) => standing,
             None => {
                 let (user, sid) = (claims.sub.clone(), session.clone());
+                let ticket = state.standings.ticket();
                 let standing = state
                     .db
                     .read(move |conn| standing_of(conn, &user, sid.as_deref()))
                     .await?;
                 state
                     .standings
-                    .remember(&claims.sub, session.as_deref(), now, standing);
+                    .remember(&claims.sub, session.as_deref(), now, standing, ticket);
                 standing
             }
         };

@@ -8,6 +8,7 @@
 //! SQLite compiles a statement whose LIMIT is a parameter afresh every time it runs, which
 //! costs more than the rest of a cached lookup.
 
+pub mod account_changes;
 pub mod account_tokens;
 pub mod answers;
 pub mod attempts;

@@ -15,6 +15,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    account_changes (seq) {
+        seq -> BigInt,
+        user_id -> Text,
+    }
+}
+
+diesel::table! {
     account_tokens (id) {
         id -> Text,
         user_id -> Text,
@@ -406,6 +413,7 @@ diesel::joinable!(status_entries -> status_lists (list_id));
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     refresh_tokens,
+    account_changes,
     account_tokens,
     login_failures,
     server_settings,

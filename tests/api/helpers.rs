@@ -863,3 +863,22 @@ pub fn assert_sqlite_intact(path: &str) {
         .expect("integrity_check runs");
     assert_eq!(check[0].integrity_check, "ok");
 }
+
+/// The status of `path` once it is `expected` (within 3 s of real time, the app's clock
+/// standing still), or the last one seen: for what another instance learns from the
+/// feed of account changes rather than from its clock.
+pub async fn status_becomes(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    expected: reqwest::StatusCode,
+) -> reqwest::Response {
+    let started = std::time::Instant::now();
+    loop {
+        let resp = app.get(path, Some(token)).await;
+        if resp.status() == expected || started.elapsed() > std::time::Duration::from_secs(3) {
+            return resp;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+}
