@@ -211,11 +211,12 @@ pub fn practice_explanations(
         .load(conn)
 }
 
-/// Every question of an attempt's form with its kind, and nothing of its content.
+/// Every question of an attempt's form with its kind and, for a lab, its stored spec;
+/// nothing else of its content.
 pub fn form_kinds(
     conn: &mut DbConn,
     attempt_id: &str,
-) -> QueryResult<Vec<(AttemptQuestionRow, String)>> {
+) -> QueryResult<Vec<(AttemptQuestionRow, String, Option<String>)>> {
     aq::table
         .inner_join(
             qv::table.on(qv::question_id
@@ -223,35 +224,37 @@ pub fn form_kinds(
                 .and(qv::version.eq(aq::version))),
         )
         .filter(aq::attempt_id.eq(attempt_id))
-        .select((AttemptQuestionRow::as_select(), qv::kind))
+        .select((AttemptQuestionRow::as_select(), qv::kind, qv::lab))
         .load(conn)
 }
 
-/// A selection saved as it would be in one transaction of several statements (the
-/// attempt locked and checked, the answer upserted, the save logged), in one statement:
-/// one round trip, atomic by itself, through the `save_selection` function (migration
-/// 000015), whose statements PostgreSQL plans once per connection. PostgreSQL only.
-pub struct SelectionSave<'a> {
+/// An answer saved as it would be in one transaction of several statements (the attempt
+/// locked and checked, the answer upserted, the save logged), in one statement: one round
+/// trip, atomic by itself, through the `save_answer` function (migration 000016), whose
+/// statements PostgreSQL plans once per connection. PostgreSQL only.
+pub struct AnswerSave<'a> {
     pub attempt_id: &'a str,
     pub user_id: &'a str,
     /// The attempt is answerable while its deadline is at or after this instant
     /// (now − grace).
     pub deadline_from: NaiveDateTime,
     pub position: i32,
-    /// The selection, encoded as stored.
+    /// The selection, encoded as stored (`[]` for a lab).
     pub selected: &'a str,
+    /// A lab's artifact and its syntax diagnostics (encoded as stored); None otherwise.
+    pub artifact: Option<&'a str>,
+    pub diagnostics: Option<&'a str>,
     pub now: NaiveDateTime,
     pub save_id: &'a str,
     pub client_addr: &'a str,
     pub user_agent: &'a str,
 }
 
+/// The answer's revision and instant after a save, and whether the save changed it.
 #[derive(QueryableByName)]
-pub struct SavedSelection {
+pub struct SavedAnswer {
     #[diesel(sql_type = diesel::sql_types::Integer)]
     pub revision: i32,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    pub selected: String,
     #[diesel(sql_type = diesel::sql_types::Timestamp)]
     pub saved_at: NaiveDateTime,
     #[diesel(sql_type = diesel::sql_types::Bool)]
@@ -260,22 +263,23 @@ pub struct SavedSelection {
 
 /// The answer as it stands after the save, or None when the attempt is not the user's,
 /// not in progress or past its deadline (the caller then takes the path that says why).
-/// Saving the same selection again changes nothing but is logged, as on the long path.
-pub fn save_selection_at_once(
+/// Saving the same answer again changes nothing but is logged, as on the long path.
+pub fn save_answer_at_once(
     conn: &mut diesel::PgConnection,
-    save: &SelectionSave<'_>,
-) -> QueryResult<Option<SavedSelection>> {
-    use diesel::sql_types::{Integer, Text, Timestamp};
+    save: &AnswerSave<'_>,
+) -> QueryResult<Option<SavedAnswer>> {
+    use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
     diesel::sql_query(
-        "SELECT o_revision AS revision, o_selected AS selected, o_saved_at AS saved_at, \
-                o_changed AS changed \
-         FROM save_selection($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "SELECT o_revision AS revision, o_saved_at AS saved_at, o_changed AS changed \
+         FROM save_answer($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     )
     .bind::<Text, _>(save.attempt_id)
     .bind::<Text, _>(save.user_id)
     .bind::<Timestamp, _>(save.deadline_from)
     .bind::<Integer, _>(save.position)
     .bind::<Text, _>(save.selected)
+    .bind::<Nullable<Text>, _>(save.artifact)
+    .bind::<Nullable<Text>, _>(save.diagnostics)
     .bind::<Timestamp, _>(save.now)
     .bind::<Text, _>(save.save_id)
     .bind::<Text, _>(save.client_addr)

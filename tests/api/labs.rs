@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-const PARTIAL_DEPLOYMENT: &str = "kind: Deployment
+pub(crate) const PARTIAL_DEPLOYMENT: &str = "kind: Deployment
 spec:
   replicas: 2
   template:
@@ -20,7 +20,7 @@ spec:
 ";
 
 /// The attempt's two labs by bank id: (public id, question view).
-fn labs(attempt: &Value) -> (Value, Value) {
+pub(crate) fn labs(attempt: &Value) -> (Value, Value) {
     let questions = attempt["questions"].as_array().expect("questions");
     let lab = |filename: &str| {
         questions

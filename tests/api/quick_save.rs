@@ -68,3 +68,76 @@ both_backends! {
         assert_ne!(status, "in_progress", "the overdue attempt was finalised");
     }
 }
+
+/// The grade stored for the attempt's lab answer at revision `revision`, once it has
+/// been stored (grading follows the save's reply).
+async fn stored_grade(app: &TestApp, attempt: &str, revision: i32) -> Value {
+    for _ in 0..100 {
+        let id = attempt.to_string();
+        let grade = app
+            .state
+            .db
+            .read(move |c| {
+                use diesel::prelude::*;
+                use invigil::db::schema::answers::dsl;
+                Ok(dsl::answers
+                    .filter(dsl::attempt_id.eq(&id))
+                    .filter(dsl::revision.eq(revision))
+                    .filter(dsl::artifact.is_not_null())
+                    .select(dsl::grade)
+                    .first::<Option<String>>(c)
+                    .optional()?
+                    .flatten())
+            })
+            .await
+            .unwrap();
+        if let Some(grade) = grade {
+            return serde_json::from_str(&grade).unwrap();
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("no grade was stored for revision {revision}");
+}
+
+both_backends! {
+    bank = "labs";
+
+    async fn repeated_lab_saves_are_diagnosed_logged_and_graded_as_the_first(app: TestApp) {
+        use crate::labs::{labs, PARTIAL_DEPLOYMENT};
+        let t = app.candidate("lab@example.com").await;
+        let attempt = app.start_attempt(&t.access, "T-LAB").await;
+        let aid = attempt["id"].as_str().unwrap().to_string();
+        let (deploy, _) = labs(&attempt);
+        let path = format!("/v1/attempts/{aid}/answers/{}", deploy["id"].as_str().unwrap());
+        let broken = "kind: Deployment\nspec:\n  replicas: [2\n";
+        let first: Value = app.put(&path, Some(&t.access), &json!({"artifact": broken})).await.json().await.unwrap();
+        assert_eq!(first["diagnostics"].as_array().map(Vec::len), Some(1), "{first}");
+
+        // From the same client now: each save answers as the first did.
+        app.clock.advance(Duration::seconds(5));
+        let partial = app.put(&path, Some(&t.access), &json!({"artifact": PARTIAL_DEPLOYMENT})).await;
+        assert_eq!(partial.status(), StatusCode::OK);
+        let partial: Value = partial.json().await.unwrap();
+        assert_eq!((partial["revision"].clone(), partial["selected"].clone(), partial["diagnostics"].clone()), (json!(2), json!([]), json!([])));
+        assert_eq!(partial["artifact"], PARTIAL_DEPLOYMENT);
+        assert_ne!(partial["saved_at"], first["saved_at"]);
+        app.clock.advance(Duration::seconds(5));
+        let again: Value = app.put(&path, Some(&t.access), &json!({"artifact": PARTIAL_DEPLOYMENT})).await.json().await.unwrap();
+        assert_eq!(again, partial, "the same artifact again leaves the stored answer as it was");
+        assert_eq!(stored_grade(&app, &aid, 2).await["points_awarded"], 3, "a repeated save is graded");
+        let broken_again: Value = app.put(&path, Some(&t.access), &json!({"artifact": broken})).await.json().await.unwrap();
+        assert_eq!(broken_again["revision"], 3);
+        assert_eq!(broken_again["diagnostics"], first["diagnostics"], "told where it does not parse, as the first time");
+        assert_eq!(stored_grade(&app, &aid, 3).await["status"], "ungradable");
+        assert_eq!(logged_revisions(&app, &aid).await, [1, 2, 2, 3], "every save is logged");
+
+        // Refusals as on the long path, and none of them logged or stored.
+        assert_problem(app.put(&path, Some(&t.access), &json!({"selected": []})).await, StatusCode::BAD_REQUEST, "invalid_answer").await;
+        let stranger = app.candidate("eve@example.com").await;
+        assert_problem(app.put(&path, Some(&stranger.access), &json!({"artifact": PARTIAL_DEPLOYMENT})).await, StatusCode::NOT_FOUND, "not_found").await;
+        let view: Value = app.get(&format!("/v1/attempts/{aid}"), Some(&t.access)).await.json().await.unwrap();
+        let stored = view["answers"].as_array().unwrap().iter().find(|a| a["question_id"] == deploy["id"]).cloned().unwrap();
+        assert_eq!((stored["revision"].clone(), stored["artifact"].clone()), (json!(3), json!(broken)));
+        assert_eq!(logged_revisions(&app, &aid).await.len(), 4);
+    }
+}

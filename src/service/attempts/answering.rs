@@ -34,7 +34,7 @@ pub struct SaveAnswer {
     pub artifact: Option<String>,
 }
 
-enum Answer {
+pub(super) enum Answer {
     Selection(Vec<String>),
     Artifact(Arc<String>),
 }
@@ -90,6 +90,22 @@ pub async fn save_answer(
 ) -> ApiResult<AnswerView> {
     let timing = Timing::of(state);
     let answer = body.answer()?;
+    let client_key = state
+        .known_clients
+        .key(&attempt_id, &client.addr, &client.user_agent);
+    let already_known = state.known_clients.contains(client_key);
+    if already_known {
+        let save = QuickSave {
+            user_id: &user_id,
+            attempt_id: &attempt_id,
+            question_id: &question_id,
+            answer: &answer,
+            client: &client,
+        };
+        if let Some(saved) = quick_save(state, save, timing).await? {
+            return Ok(saved);
+        }
+    }
     let reach = Reach::Owner(user_id.clone());
     // A lab's checks, and what the candidate is told: where the file does not parse.
     let lab = match &answer {
@@ -107,22 +123,6 @@ pub async fn save_answer(
         Answer::Artifact(text) => Some(text.clone()),
         Answer::Selection(_) => None,
     };
-    let client_key = state
-        .known_clients
-        .key(&attempt_id, &client.addr, &client.user_agent);
-    let already_known = state.known_clients.contains(client_key);
-    if let (Answer::Selection(ids), true) = (&answer, already_known) {
-        let save = QuickSave {
-            user_id: &user_id,
-            attempt_id: &attempt_id,
-            question_id: &question_id,
-            selected: ids,
-            client: &client,
-        };
-        if let Some(saved) = quick_save(state, save, timing).await? {
-            return Ok(saved);
-        }
-    }
     let (saved, changed) = touch(
         &state.db,
         timing,

@@ -129,7 +129,7 @@ fn graders() -> &'static tokio::sync::Semaphore {
 /// The format and compiled checks of a stored lab, compiled once per process for each
 /// content (keyed by the stored text itself, so that no two check sets can share an
 /// entry whatever their ids and versions).
-fn compiled(lab: &str) -> ApiResult<Arc<(Format, CheckSet)>> {
+pub(super) fn compiled(lab: &str) -> ApiResult<Arc<(Format, CheckSet)>> {
     type Cache = Mutex<HashMap<String, Arc<(Format, CheckSet)>>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
     let cache = CACHE.get_or_init(Default::default);
