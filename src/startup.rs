@@ -94,6 +94,7 @@ impl Application {
             verify_limiter,
             known_clients: Default::default(),
             forms: Default::default(),
+            rule_states: Default::default(),
             mailer,
         });
         let api = openapi()?;

@@ -20,6 +20,9 @@ pub struct AppState {
     pub known_clients: crate::service::known_clients::KnownClients,
     /// Drawn forms, as saves check selections against them (PostgreSQL's one-statement save).
     pub forms: crate::service::form_cache::FormCache,
+    /// Rule states as this instance last stored or read them (PostgreSQL's one-statement
+    /// event, which writes only if the database still holds the same).
+    pub rule_states: crate::service::form_cache::RuleStateCache,
     /// Where mail goes: SMTP, or `.eml` files.
     pub mailer: crate::notify::mailer::Mailer,
 }

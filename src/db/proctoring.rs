@@ -260,3 +260,57 @@ pub fn accommodations_for(conn: &mut DbConn, user_id: &str) -> QueryResult<Vec<A
         .select(AccommodationRow::as_select())
         .load(conn)
 }
+
+/// An event recorded as the long path would record it, in one statement through the
+/// `record_event` function (migration 000018). PostgreSQL only.
+pub struct EventAtOnce<'a> {
+    pub user_id: &'a str,
+    /// The attempt takes events while its deadline is at or after this instant (now − grace).
+    pub deadline_from: NaiveDateTime,
+    /// Events received after this instant count against the per-minute limit.
+    pub minute_ago: NaiveDateTime,
+    pub per_minute: i64,
+    /// The rule state (JSON) the new one was computed from, which the database must still hold.
+    pub state_was: &'a str,
+    pub state: &'a str,
+    pub last_heartbeat_at: Option<NaiveDateTime>,
+    pub event: &'a EventRow,
+}
+
+#[derive(QueryableByName)]
+struct Recorded {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    recorded: bool,
+}
+
+/// Whether the event was recorded; false, with nothing written, when the attempt is not
+/// the user's, not in progress, past its deadline, over its per-minute limit, or its rule
+/// state is no longer `state_was`.
+pub fn record_event_at_once(
+    conn: &mut diesel::PgConnection,
+    at_once: &EventAtOnce<'_>,
+) -> QueryResult<bool> {
+    use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
+    let e = at_once.event;
+    diesel::sql_query(
+        "SELECT record_event($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         AS recorded",
+    )
+    .bind::<Text, _>(&e.attempt_id)
+    .bind::<Text, _>(at_once.user_id)
+    .bind::<Timestamp, _>(at_once.deadline_from)
+    .bind::<Timestamp, _>(at_once.minute_ago)
+    .bind::<BigInt, _>(at_once.per_minute)
+    .bind::<Text, _>(at_once.state_was)
+    .bind::<Text, _>(at_once.state)
+    .bind::<Nullable<Timestamp>, _>(at_once.last_heartbeat_at)
+    .bind::<Text, _>(&e.id)
+    .bind::<Text, _>(&e.kind)
+    .bind::<Timestamp, _>(e.occurred_at)
+    .bind::<Timestamp, _>(e.received_at)
+    .bind::<Text, _>(&e.details)
+    .bind::<Text, _>(&e.client_addr)
+    .bind::<Text, _>(&e.user_agent)
+    .get_result::<Recorded>(conn)
+    .map(|r| r.recorded)
+}

@@ -12,7 +12,7 @@ use crate::domain::proctoring::{ClientFact, EventType, Flag, Pause, RuleState, R
 use crate::error::{ApiError, ApiResult};
 use crate::service::timing::Timing;
 use crate::service::SYSTEM;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 
 type Due = (Flag, String);
 
@@ -80,16 +80,20 @@ fn load_or_rebuild(
     }
 }
 
-fn store(conn: &mut DbConn, attempt_id: &str, state: &RuleState) -> ApiResult<()> {
-    let json =
-        serde_json::to_string(state).map_err(|e| ApiError::internal(format!("rule state: {e}")))?;
+fn to_json(state: &RuleState) -> ApiResult<String> {
+    serde_json::to_string(state).map_err(|e| ApiError::internal(format!("rule state: {e}")))
+}
+
+/// Stores the state; returns it as stored (JSON).
+fn store(conn: &mut DbConn, attempt_id: &str, state: &RuleState) -> ApiResult<String> {
+    let json = to_json(state)?;
     rule_states::store(
         conn,
         attempt_id,
         &json,
         state.last_heartbeat_at().map(to_db_time),
     )?;
-    Ok(())
+    Ok(json)
 }
 
 /// Raises each flag unless the table has it already (the table's key sees to "once"),
@@ -128,14 +132,14 @@ fn running(attempt: &AttemptRow) -> ApiResult<bool> {
 }
 
 /// An event from `client`, received now and already in the timeline: the rules it bears
-/// on, and silence up to now.
+/// on, and silence up to now. Returns the state as stored (JSON).
 pub fn on_event(
     conn: &mut DbConn,
     attempt: &AttemptRow,
     timing: &Timing,
     kind: EventType,
     client: ClientFact,
-) -> ApiResult<()> {
+) -> ApiResult<String> {
     let now = stored(timing.now);
     let (mut state, rebuilt) = load_or_rebuild(conn, attempt, timing)?;
     let mut due: Vec<Due> = Vec::new();
@@ -145,8 +149,33 @@ pub fn on_event(
         due.extend(state.event(kind, now, &timing.rules));
     }
     due.extend(state.silence(now, running(attempt)?, &timing.rules));
-    store(conn, &attempt.id, &state)?;
-    raise(conn, &attempt.id, timing, due).map(|_| ())
+    let json = store(conn, &attempt.id, &state)?;
+    raise(conn, &attempt.id, timing, due)?;
+    Ok(json)
+}
+
+/// The state that follows stored state `was` (JSON) when an event from `client` reaches
+/// a running attempt now, as [`on_event`] computes it, with its last heartbeat; None when
+/// a flag falls due (raising it takes the long path).
+pub fn after_event(
+    was: &str,
+    timing: &Timing,
+    kind: EventType,
+    client: &ClientFact,
+) -> ApiResult<Option<(String, Option<NaiveDateTime>)>> {
+    let now = stored(timing.now);
+    let mut state: RuleState = serde_json::from_str(was)
+        .map_err(|e| ApiError::internal(format!("a cached rule state: {e}")))?;
+    let quiet = state.client(client).is_none()
+        && state.event(kind, now, &timing.rules).is_none()
+        && state.silence(now, true, &timing.rules).is_empty();
+    if !quiet {
+        return Ok(None);
+    }
+    Ok(Some((
+        to_json(&state)?,
+        state.last_heartbeat_at().map(to_db_time),
+    )))
 }
 
 /// A save from `client`: only a client new to the attempt bears on the rules.
@@ -179,7 +208,7 @@ pub fn on_pause(
     } else {
         state.resume(now);
     }
-    store(conn, &attempt.id, &state)
+    store(conn, &attempt.id, &state).map(|_| ())
 }
 
 /// Silence up to now, or up to `closing_at` for an attempt being closed (it counts as

@@ -106,6 +106,25 @@ both_backends! {
         assert_eq!(rebuilt.last_heartbeat_at(), Some(invigil::db::from_db_time(invigil::db::to_db_time(app.clock.now_utc()))));
     }
 
+    async fn instances_taking_turns_keep_one_state(app: TestApp) {
+        let (t, _proctor, aid) = setup(&app).await;
+        // Each instance keeps the state it last wrote; the other's events make it stale.
+        let other = app.second_instance();
+        let kinds = ["heartbeat", "focus_lost", "heartbeat", "focus_regained", "heartbeat", "focus_lost", "focus_regained", "heartbeat", "copy"];
+        for (i, kind) in kinds.iter().enumerate() {
+            let on = if i % 3 == 0 { &other } else { &app };
+            assert_eq!(event(on, &t, &aid, kind).await.status(), StatusCode::ACCEPTED, "{kind} #{i}");
+            app.clock.advance(Duration::seconds(5));
+        }
+        let (stored, rebuilt, raised, due) = stored_and_rebuilt(&app, &aid).await;
+        assert_eq!(stored.as_ref(), Some(&rebuilt), "no instance wrote over the other's events");
+        assert_eq!(raised, ["copy_paste"]);
+        assert_eq!(raised, due);
+        let id = aid.clone();
+        let timeline = app.state.db.read(move |c| Ok(invigil::db::proctoring::events(c, &id)?)).await.unwrap();
+        assert_eq!(timeline.len(), kinds.len(), "every event is in the timeline once");
+    }
+
     async fn a_missing_state_is_rebuilt_from_the_timeline(app: TestApp) {
         let (t, _proctor, aid) = setup(&app).await;
         for kind in ["focus_lost", "focus_regained", "focus_lost", "focus_regained", "copy"] {

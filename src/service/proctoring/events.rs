@@ -3,8 +3,8 @@
 
 use crate::auth::extract::ClientInfo;
 use crate::db::attempts as attempt_rows;
-use crate::db::proctoring::{self as rows, EventRow};
-use crate::db::{self, from_db_time, to_db_time};
+use crate::db::proctoring::{self as rows, EventAtOnce, EventRow};
+use crate::db::{self, from_db_time, to_db_time, Backend, DbConn};
 use crate::domain::lifecycle::{AttemptEvent, AttemptStatus};
 use crate::domain::proctoring::{ClientFact, EventType};
 use crate::error::{ApiError, ApiResult};
@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::views::{instant, EventAcceptedView, EventView};
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// At most this many events per attempt and minute.
 const EVENTS_PER_MINUTE: i64 = 120;
@@ -63,12 +64,30 @@ pub async fn post_event(
         )));
     }
     let timing = Timing::of(state);
+    let row = EventRow {
+        id: db::new_id(),
+        attempt_id,
+        kind: event.kind,
+        occurred_at: to_db_time(event.occurred_at),
+        received_at: to_db_time(timing.now),
+        details,
+        client_addr: client.addr,
+        user_agent: client.user_agent,
+    };
+    let accepted = EventAcceptedView {
+        id: row.id.clone(),
+        received_at: instant(&timing.now),
+    };
+    if quick_event(state, &user_id, kind, &row, timing).await? {
+        return Ok(accepted);
+    }
     // Recorded on a paused attempt too: the timeline must show what happened meanwhile.
-    touch(
+    let attempt_id = row.attempt_id.clone();
+    let stored = touch(
         &state.db,
         timing,
         Reach::Owner(user_id),
-        attempt_id,
+        attempt_id.clone(),
         AttemptEvent::ClientEvent,
         move |conn, attempt, _| {
             let minute_ago = to_db_time(timing.now - Duration::minutes(1));
@@ -78,28 +97,73 @@ pub async fn post_event(
                 });
             }
             let row = EventRow {
-                id: db::new_id(),
                 attempt_id: attempt.id.clone(),
-                kind: event.kind,
-                occurred_at: to_db_time(event.occurred_at),
-                received_at: to_db_time(timing.now),
-                details,
-                client_addr: client.addr,
-                user_agent: client.user_agent,
+                ..row
             };
             rows::insert_event(conn, &row)?;
             let client = ClientFact {
                 addr: row.client_addr,
                 user_agent: row.user_agent,
             };
-            flags::on_event(conn, attempt, &timing, kind, client)?;
-            Ok(EventAcceptedView {
-                id: row.id,
-                received_at: instant(&timing.now),
-            })
+            flags::on_event(conn, attempt, &timing, kind, client)
         },
     )
-    .await
+    .await?;
+    state.rule_states.insert(attempt_id, Arc::from(stored));
+    Ok(accepted)
+}
+
+/// PostgreSQL's short event: from the rule state this instance last stored or read for
+/// the attempt, the next one is computed here and written, with the event, in one
+/// statement that checks everything the long path does and that the database still holds
+/// the state it was computed from. False when there is no such state, a flag falls due,
+/// or the statement refuses: the long path then records the event, or says why not.
+async fn quick_event(
+    state: &AppState,
+    user_id: &str,
+    kind: EventType,
+    row: &EventRow,
+    timing: Timing,
+) -> ApiResult<bool> {
+    if state.db.backend() != Backend::Postgres {
+        return Ok(false);
+    }
+    let Some(was) = state.rule_states.get(&row.attempt_id) else {
+        return Ok(false);
+    };
+    let client = ClientFact {
+        addr: row.client_addr.clone(),
+        user_agent: row.user_agent.clone(),
+    };
+    let Some((next, last_heartbeat_at)) = flags::after_event(&was, &timing, kind, &client)? else {
+        return Ok(false);
+    };
+    let next: Arc<str> = Arc::from(next);
+    let (user_id, row, written) = (user_id.to_string(), row.clone(), next.clone());
+    let attempt_id = row.attempt_id.clone();
+    let recorded = state
+        .db
+        .statement(move |conn| {
+            let DbConn::Pg(pg) = conn else {
+                return Ok(false);
+            };
+            let at_once = EventAtOnce {
+                user_id: &user_id,
+                deadline_from: to_db_time(timing.now - timing.grace),
+                minute_ago: to_db_time(timing.now - Duration::minutes(1)),
+                per_minute: EVENTS_PER_MINUTE,
+                state_was: &was,
+                state: &written,
+                last_heartbeat_at,
+                event: &row,
+            };
+            Ok(rows::record_event_at_once(pg, &at_once)?)
+        })
+        .await?;
+    if recorded {
+        state.rule_states.insert(attempt_id, next);
+    }
+    Ok(recorded)
 }
 
 /// Raises heartbeat and focus flags on running attempts that have gone quiet; the
