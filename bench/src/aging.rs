@@ -24,7 +24,7 @@ pub const SAVES: usize = 1500;
 /// What an aged attempt holds, for the report.
 pub fn describe() -> String {
     format!(
-        "{HEARTBEATS} heartbeats, {} focus events and {SAVES} saves over 3 h, written into the database before the measured minute; rule state rebuilt from them",
+        "{HEARTBEATS} heartbeats, {} focus events and {SAVES} saves over 3 h, written into the database before the measured minute; rule state rebuilt from them; then the database settled (PostgreSQL: VACUUM ANALYZE and CHECKPOINT; SQLite: WAL checkpoint)",
         FOCUS_LOSSES * 2
     )
 }
