@@ -1,5 +1,5 @@
 //! The CEL environment every check runs in: the standard library, built once per process,
-//! with `matches` compiling each pattern once per grading thread instead of on every call.
+//! with `matches` compiling each pattern once per process instead of on every call.
 //!
 //! cel's own `matches` (its `regex` feature, left off) compiles the pattern each time it is
 //! called, so `lines.all(l, l.matches(p))` over a 200-line Dockerfile compiled `p` 200
@@ -10,13 +10,13 @@
 use cel::common::types::{CelBool, CelString};
 use cel::{Env, ExecutionError};
 use regex::Regex;
-use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
-/// Patterns a grading thread keeps compiled. The bank's checks hold a few dozen; the bound
-/// only keeps a pattern built from artifact text (`x.matches(doc.y)`) from growing the
-/// cache without end.
+/// Patterns the process keeps compiled (one cache for every thread: gradings run on the
+/// blocking pool, whose threads come and go, so a per-thread cache kept recompiling). The
+/// bank's checks hold a few dozen; the bound only keeps a pattern built from artifact text
+/// (`x.matches(doc.y)`) from growing the cache without end.
 const KEPT_PATTERNS: usize = 512;
 
 /// The standard environment with the cached `matches`, shared by every grading.
@@ -42,11 +42,11 @@ fn build() -> Env {
 }
 
 fn matches(this: &CelString<'_>, re: &CelString<'_>) -> Result<CelBool, ExecutionError> {
-    thread_local! {
-        static COMPILED: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
-    }
+    static COMPILED: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+    let cache = COMPILED.get_or_init(Default::default);
     let pattern = re.inner();
-    let cached = COMPILED.with(|c| c.borrow().get(pattern).cloned());
+    // A Regex clone shares the compiled program; the lock is held for lookups only.
+    let cached = cache.lock().ok().and_then(|c| c.get(pattern).cloned());
     let compiled = match cached {
         Some(compiled) => compiled,
         None => {
@@ -54,13 +54,12 @@ fn matches(this: &CelString<'_>, re: &CelString<'_>) -> Result<CelBool, Executio
                 function: "matches".to_string(),
                 message: format!("'{pattern}' not a valid regex:\n{err}"),
             })?;
-            COMPILED.with(|c| {
-                let mut c = c.borrow_mut();
+            if let Ok(mut c) = cache.lock() {
                 if c.len() >= KEPT_PATTERNS {
                     c.clear();
                 }
                 c.insert(pattern.to_string(), compiled.clone());
-            });
+            }
             compiled
         }
     };
