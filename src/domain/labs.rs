@@ -5,6 +5,7 @@
 //! is deterministic: the same artifact and check set always give the same points.
 
 pub mod cost;
+mod deep_stack;
 pub mod environment;
 pub mod parse;
 

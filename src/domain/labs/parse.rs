@@ -111,7 +111,10 @@ pub fn parse(format: Format, text: &str) -> Result<Parsed, Diagnostic> {
     }
     // A BOM is an encoding mark, not content; JSON would refuse it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let documents = on_a_deep_stack(|| read(format, text))?;
+    // Read on a thread with room for deep nesting (see `deep_stack`), on a copy of the
+    // text: the thread outlives this call.
+    let owned = text.to_string();
+    let documents = super::deep_stack::run(move || read(format, &owned))?;
     let lines: Vec<&str> = text.lines().collect();
     let mut walk = Walk {
         sizes: Sizes {
@@ -130,32 +133,6 @@ pub fn parse(format: Format, text: &str) -> Result<Parsed, Diagnostic> {
     Ok(Parsed {
         docs,
         sizes: walk.sizes,
-    })
-}
-
-/// Parsers and the values they build recurse once per level of nesting, and a TOML
-/// document can nest thousands of levels deep in a few kilobytes (dotted keys inside
-/// inline tables escape its parser's recursion limit), so reading happens on a thread of
-/// its own with room for that, and only values within `MAX_DEPTH` leave it. (Where no
-/// thread can be started, the reading happens here.)
-fn on_a_deep_stack<T: Send>(read: impl FnOnce() -> T + Send) -> T {
-    const STACK_BYTES: usize = 256 * 1024 * 1024;
-    let read = std::sync::Mutex::new(Some(read));
-    let take = || read.lock().ok().and_then(|mut r| r.take());
-    std::thread::scope(|scope| {
-        let spawned = std::thread::Builder::new()
-            .name("lab-artifact".into())
-            .stack_size(STACK_BYTES)
-            .spawn_scoped(scope, || take().map(|r| r()));
-        match spawned.map(|h| h.join()) {
-            Ok(Ok(Some(value))) => value,
-            // The thread panicked: reading again here would panic the same way.
-            Ok(Err(panic)) => std::panic::resume_unwind(panic),
-            Ok(Ok(None)) | Err(_) => match take() {
-                Some(read) => read(),
-                None => std::panic::resume_unwind(Box::new("an artifact was read twice")),
-            },
-        }
     })
 }
 
